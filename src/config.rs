@@ -1,0 +1,569 @@
+//! Detector configuration: the knobs, their defaults, and their validation.
+//!
+//! A [`Config`] can only be obtained valid: from [`Config::default`],
+//! [`Config::for_interval`], or [`ConfigBuilder::build`], which checks every
+//! value and names the offending field in a [`ConfigError`]. (With the
+//! `serde` feature, deserialising runs the same checks.) A detector built
+//! from a `Config` therefore never has to re-check it and never panics on it.
+//!
+//! The defaults are those of Akka's cluster failure detector for heartbeats
+//! sent every second, so a JVM cluster's settings carry over unchanged:
+//!
+//! | knob | default | trades off |
+//! |---|---|---|
+//! | [`threshold`](ConfigBuilder::threshold) | 8 | higher: fewer wrong suspicions, slower detection |
+//! | [`max_sample_size`](ConfigBuilder::max_sample_size) | 1000 | larger: steadier estimate, slower to adapt, 4 bytes per sample |
+//! | [`min_std_deviation`](ConfigBuilder::min_std_deviation) | 100 ms | larger: tolerates jitter on very regular links, slower detection |
+//! | [`acceptable_pause`](ConfigBuilder::acceptable_pause) | 3 s | larger: absorbs GC pauses and lost heartbeats, slower detection |
+//! | [`first_heartbeat_estimate`](ConfigBuilder::first_heartbeat_estimate) | 1 s | the interval assumed until real ones are learnt |
+//! | [`model`](ConfigBuilder::model) | [`Model::Normal`] | see [`Model`] |
+//! | [`interval_warning_fraction`](ConfigBuilder::interval_warning_fraction) | 2/3 | an interval above this fraction of the pause is flagged |
+
+use crate::model::{FitParams, Model};
+use crate::time::duration_nanos;
+use crate::window::MAX_SAMPLE_SIZE;
+use std::fmt;
+use std::time::Duration;
+
+/// The largest accepted threshold. Phi grows without bound, so larger values
+/// are not wrong in principle, but no silence a 64-bit nanosecond clock can
+/// express reaches them under any model.
+pub const MAX_THRESHOLD: f64 = 1e300;
+
+/// A validated detector configuration.
+///
+/// ```
+/// use accrual::{Config, Model};
+/// use std::time::Duration;
+///
+/// let config = Config::builder()
+///     .threshold(10.0)
+///     .acceptable_pause(Duration::from_millis(500))
+///     .model(Model::Normal)
+///     .build()?;
+/// assert_eq!(config.threshold(), 10.0);
+///
+/// // A bad value is named, never a panic.
+/// let err = Config::builder().threshold(f64::NAN).build().unwrap_err();
+/// assert!(err.to_string().contains("threshold"));
+/// # Ok::<(), accrual::ConfigError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "ConfigFields", into = "ConfigFields")
+)]
+pub struct Config {
+    fields: ConfigFields,
+}
+
+/// The plain fields, as (de)serialised; validated on the way in.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+struct ConfigFields {
+    model: Model,
+    threshold: f64,
+    max_sample_size: usize,
+    min_std_deviation: Duration,
+    acceptable_pause: Duration,
+    first_heartbeat_estimate: Duration,
+    interval_warning_fraction: f64,
+}
+
+impl Default for Config {
+    /// Akka's cluster defaults: threshold 8, 1000 samples, min σ 100 ms,
+    /// acceptable pause 3 s, first estimate 1 s, normal model.
+    fn default() -> Self {
+        Config::for_interval_unchecked(Duration::from_secs(1))
+    }
+}
+
+impl Config {
+    /// A builder starting from [`Config::default`].
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder {
+            fields: Config::default().fields,
+            error: None,
+        }
+    }
+
+    /// A builder starting from this configuration.
+    pub fn to_builder(&self) -> ConfigBuilder {
+        ConfigBuilder {
+            fields: self.fields.clone(),
+            error: None,
+        }
+    }
+
+    /// Settings derived from the interval at which the peer sends heartbeats,
+    /// scaled from Akka's defaults for a one-second interval:
+    ///
+    /// * first heartbeat estimate = `interval`;
+    /// * minimum standard deviation = `interval / 10`;
+    /// * acceptable pause = `3 × interval` (three heartbeats may be lost or
+    ///   late before suspicion starts to rise);
+    /// * threshold 8, 1000 samples, normal model.
+    ///
+    /// With these, a peer sending steadily every `interval` is suspected
+    /// about `4.5 × interval` after its last heartbeat.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::ZeroDuration`] if `interval` is zero.
+    pub fn for_interval(interval: Duration) -> Result<Config, ConfigError> {
+        if interval.is_zero() {
+            return Err(ConfigError::ZeroDuration {
+                field: "heartbeat interval",
+            });
+        }
+        Ok(Config::for_interval_unchecked(interval))
+    }
+
+    fn for_interval_unchecked(interval: Duration) -> Config {
+        Config {
+            fields: ConfigFields {
+                model: Model::Normal,
+                threshold: 8.0,
+                max_sample_size: 1000,
+                min_std_deviation: (interval / 10).max(Duration::from_nanos(1)),
+                acceptable_pause: interval.saturating_mul(3),
+                first_heartbeat_estimate: interval,
+                interval_warning_fraction: 2.0 / 3.0,
+            },
+        }
+    }
+
+    /// The suspicion model.
+    pub fn model(&self) -> Model {
+        self.fields.model
+    }
+    /// The phi at or above which the peer is considered unavailable.
+    pub fn threshold(&self) -> f64 {
+        self.fields.threshold
+    }
+    /// The number of intervals the sliding window keeps.
+    pub fn max_sample_size(&self) -> usize {
+        self.fields.max_sample_size
+    }
+    /// The floor on the standard deviation used by the models.
+    pub fn min_std_deviation(&self) -> Duration {
+        self.fields.min_std_deviation
+    }
+    /// The silence added to the expected interval before suspicion rises.
+    pub fn acceptable_pause(&self) -> Duration {
+        self.fields.acceptable_pause
+    }
+    /// The interval assumed before any has been observed.
+    pub fn first_heartbeat_estimate(&self) -> Duration {
+        self.fields.first_heartbeat_estimate
+    }
+    /// Intervals of at least this fraction of the acceptable pause are flagged.
+    pub fn interval_warning_fraction(&self) -> f64 {
+        self.fields.interval_warning_fraction
+    }
+
+    /// The interval above which a recorded heartbeat carries a warning, or
+    /// `None` when the acceptable pause is zero (every interval would qualify).
+    pub fn interval_warning_limit(&self) -> Option<Duration> {
+        if self.fields.acceptable_pause.is_zero() {
+            None
+        } else {
+            Some(
+                self.fields
+                    .acceptable_pause
+                    .mul_f64(self.fields.interval_warning_fraction.min(1e9)),
+            )
+        }
+    }
+
+    pub(crate) fn fit_params(&self) -> FitParams {
+        FitParams {
+            pause_ns: duration_nanos(self.fields.acceptable_pause) as f64,
+            min_std_ns: duration_nanos(self.fields.min_std_deviation) as f64,
+        }
+    }
+
+    fn validate(fields: ConfigFields) -> Result<Config, ConfigError> {
+        positive("threshold", fields.threshold)?;
+        if fields.threshold > MAX_THRESHOLD {
+            return Err(ConfigError::OutOfRange {
+                field: "threshold",
+                value: fields.threshold,
+                max: MAX_THRESHOLD,
+            });
+        }
+        positive(
+            "interval_warning_fraction",
+            fields.interval_warning_fraction,
+        )?;
+        if fields.max_sample_size == 0 || fields.max_sample_size > MAX_SAMPLE_SIZE {
+            return Err(ConfigError::SampleSize {
+                value: fields.max_sample_size,
+            });
+        }
+        if fields.min_std_deviation.is_zero() {
+            return Err(ConfigError::ZeroDuration {
+                field: "min_std_deviation",
+            });
+        }
+        if fields.first_heartbeat_estimate.is_zero() {
+            return Err(ConfigError::ZeroDuration {
+                field: "first_heartbeat_estimate",
+            });
+        }
+        Ok(Config { fields })
+    }
+}
+
+fn positive(field: &'static str, value: f64) -> Result<(), ConfigError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::NotPositive { field, value })
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<ConfigFields> for Config {
+    type Error = ConfigError;
+    fn try_from(fields: ConfigFields) -> Result<Self, Self::Error> {
+        Config::validate(fields)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<Config> for ConfigFields {
+    fn from(config: Config) -> Self {
+        config.fields
+    }
+}
+
+/// Builds a [`Config`], checking every value in [`ConfigBuilder::build`].
+///
+/// Setters never fail; the first invalid value is reported by `build`.
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ConfigBuilder {
+    fields: ConfigFields,
+    error: Option<ConfigError>,
+}
+
+impl ConfigBuilder {
+    /// The suspicion model (default [`Model::Normal`]).
+    pub fn model(mut self, model: Model) -> Self {
+        self.fields.model = model;
+        self
+    }
+
+    /// The phi threshold: finite, above 0 (default 8). Phi 8 stands for a
+    /// one-in-10⁸ chance, under the model, that a live peer's heartbeat is
+    /// still this late.
+    pub fn threshold(mut self, threshold: f64) -> Self {
+        self.fields.threshold = threshold;
+        self
+    }
+
+    /// The window size in intervals, 1 to 2²⁴ (default 1000).
+    pub fn max_sample_size(mut self, samples: usize) -> Self {
+        self.fields.max_sample_size = samples;
+        self
+    }
+
+    /// The floor on the standard deviation, above zero (default 100 ms).
+    ///
+    /// Without it a very regular link would make phi explode at the first
+    /// slightly late heartbeat.
+    pub fn min_std_deviation(mut self, d: Duration) -> Self {
+        self.fields.min_std_deviation = d;
+        self
+    }
+
+    /// [`min_std_deviation`](Self::min_std_deviation) in fractional milliseconds.
+    pub fn min_std_deviation_ms(self, ms: f64) -> Self {
+        self.millis("min_std_deviation", ms, |b, d| b.min_std_deviation(d))
+    }
+
+    /// The acceptable heartbeat pause, zero or more (default 3 s).
+    ///
+    /// It is added to the mean interval: the first `pause` of extra silence
+    /// raises no suspicion. It absorbs garbage-collection pauses, lost
+    /// heartbeats and transient network failures.
+    pub fn acceptable_pause(mut self, d: Duration) -> Self {
+        self.fields.acceptable_pause = d;
+        self
+    }
+
+    /// [`acceptable_pause`](Self::acceptable_pause) in fractional milliseconds.
+    pub fn acceptable_pause_ms(self, ms: f64) -> Self {
+        self.millis("acceptable_pause", ms, |b, d| b.acceptable_pause(d))
+    }
+
+    /// The interval assumed before any is observed, above zero (default 1 s).
+    ///
+    /// The window is seeded with `estimate − estimate/4` and
+    /// `estimate + estimate/4` at the first heartbeat, as Akka does, so a
+    /// peer that sends only one heartbeat still becomes suspected.
+    pub fn first_heartbeat_estimate(mut self, d: Duration) -> Self {
+        self.fields.first_heartbeat_estimate = d;
+        self
+    }
+
+    /// [`first_heartbeat_estimate`](Self::first_heartbeat_estimate) in fractional milliseconds.
+    pub fn first_heartbeat_estimate_ms(self, ms: f64) -> Self {
+        self.millis("first_heartbeat_estimate", ms, |b, d| {
+            b.first_heartbeat_estimate(d)
+        })
+    }
+
+    /// Recorded intervals of at least `fraction × acceptable pause` are
+    /// flagged (default 2/3, Akka's value). Finite and above 0.
+    pub fn interval_warning_fraction(mut self, fraction: f64) -> Self {
+        self.fields.interval_warning_fraction = fraction;
+        self
+    }
+
+    /// Checks every value and returns the configuration.
+    ///
+    /// # Errors
+    ///
+    /// The first invalid value, as a [`ConfigError`] naming its field.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Config::validate(self.fields),
+        }
+    }
+
+    fn millis(
+        mut self,
+        field: &'static str,
+        ms: f64,
+        set: impl FnOnce(Self, Duration) -> Self,
+    ) -> Self {
+        // Duration::try_from_secs_f64 rejects NaN, negatives and overflow
+        // instead of panicking like `from_secs_f64`.
+        match Duration::try_from_secs_f64(ms / 1e3) {
+            Ok(d) if ms.is_finite() => set(self, d),
+            _ => {
+                self.error
+                    .get_or_insert(ConfigError::InvalidMillis { field, value: ms });
+                self
+            }
+        }
+    }
+}
+
+/// Why a configuration value was refused.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A number that must be finite and above zero was not.
+    NotPositive {
+        /// The configuration field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A number above its upper bound.
+    OutOfRange {
+        /// The configuration field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+        /// The largest accepted value.
+        max: f64,
+    },
+    /// A window size outside `1..=2^24`.
+    SampleSize {
+        /// The value given.
+        value: usize,
+    },
+    /// A duration that must be above zero was zero.
+    ZeroDuration {
+        /// The configuration field.
+        field: &'static str,
+    },
+    /// A duration in milliseconds that is NaN, infinite, negative or too large.
+    InvalidMillis {
+        /// The configuration field.
+        field: &'static str,
+        /// The value given, in milliseconds.
+        value: f64,
+    },
+    /// A model name that is not one of `normal`, `akka`, `exponential`.
+    UnknownModel {
+        /// The name given.
+        name: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::NotPositive { field, value } => {
+                write!(f, "{field} must be a finite number above 0, got {value}")
+            }
+            ConfigError::OutOfRange { field, value, max } => {
+                write!(f, "{field} must be at most {max:e}, got {value}")
+            }
+            ConfigError::SampleSize { value } => write!(
+                f,
+                "max_sample_size must be between 1 and {MAX_SAMPLE_SIZE}, got {value}"
+            ),
+            ConfigError::ZeroDuration { field } => write!(f, "{field} must be above zero"),
+            ConfigError::InvalidMillis { field, value } => write!(
+                f,
+                "{field} must be a finite, non-negative number of milliseconds, got {value}"
+            ),
+            ConfigError::UnknownModel { name } => write!(
+                f,
+                "unknown model {name:?}: expected one of normal, akka, exponential"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_akkas_cluster_defaults() {
+        // Akka reference.conf, akka.cluster.failure-detector: threshold 8.0,
+        // max-sample-size 1000, min-std-deviation 100 ms,
+        // acceptable-heartbeat-pause 3 s, heartbeat-interval 1 s.
+        let c = Config::default();
+        assert_eq!(c.threshold(), 8.0);
+        assert_eq!(c.max_sample_size(), 1000);
+        assert_eq!(c.min_std_deviation(), Duration::from_millis(100));
+        assert_eq!(c.acceptable_pause(), Duration::from_secs(3));
+        assert_eq!(c.first_heartbeat_estimate(), Duration::from_secs(1));
+        assert_eq!(c.model(), Model::Normal);
+        assert_eq!(c.interval_warning_limit(), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn for_interval_scales_the_defaults() {
+        let c = Config::for_interval(Duration::from_millis(50)).unwrap();
+        assert_eq!(c.first_heartbeat_estimate(), Duration::from_millis(50));
+        assert_eq!(c.min_std_deviation(), Duration::from_millis(5));
+        assert_eq!(c.acceptable_pause(), Duration::from_millis(150));
+        assert_eq!(
+            Config::for_interval(Duration::from_secs(1)).unwrap(),
+            Config::default()
+        );
+        assert_eq!(
+            Config::for_interval(Duration::ZERO).unwrap_err(),
+            ConfigError::ZeroDuration {
+                field: "heartbeat interval"
+            }
+        );
+        // Even a one-nanosecond interval gives a usable (non-zero) floor.
+        let tiny = Config::for_interval(Duration::from_nanos(1)).unwrap();
+        assert_eq!(tiny.min_std_deviation(), Duration::from_nanos(1));
+    }
+
+    #[test]
+    fn every_bad_number_is_named_with_its_value() {
+        let cases: Vec<(ConfigBuilder, &str)> = vec![
+            (Config::builder().threshold(0.0), "threshold"),
+            (Config::builder().threshold(-1.0), "threshold"),
+            (Config::builder().threshold(f64::NAN), "threshold"),
+            (Config::builder().threshold(f64::INFINITY), "threshold"),
+            (Config::builder().threshold(1e301), "threshold"),
+            (Config::builder().max_sample_size(0), "max_sample_size"),
+            (
+                Config::builder().max_sample_size(MAX_SAMPLE_SIZE + 1),
+                "max_sample_size",
+            ),
+            (
+                Config::builder().min_std_deviation(Duration::ZERO),
+                "min_std_deviation",
+            ),
+            (
+                Config::builder().min_std_deviation_ms(-5.0),
+                "min_std_deviation",
+            ),
+            (
+                Config::builder().min_std_deviation_ms(f64::NAN),
+                "min_std_deviation",
+            ),
+            (
+                Config::builder().acceptable_pause_ms(f64::INFINITY),
+                "acceptable_pause",
+            ),
+            (
+                Config::builder().first_heartbeat_estimate(Duration::ZERO),
+                "first_heartbeat_estimate",
+            ),
+            (
+                Config::builder().first_heartbeat_estimate_ms(-0.1),
+                "first_heartbeat_estimate",
+            ),
+            (
+                Config::builder().interval_warning_fraction(-1.0),
+                "interval_warning_fraction",
+            ),
+        ];
+        for (builder, field) in cases {
+            let err = builder.build().unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains(field), "{msg:?} should name {field}");
+        }
+        let err = Config::builder().threshold(-2.5).build().unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::NotPositive {
+                field: "threshold",
+                value: -2.5
+            }
+        );
+        assert!(err.to_string().contains("-2.5"));
+    }
+
+    #[test]
+    fn millisecond_setters_accept_fractions_and_zero_pause() {
+        let c = Config::builder()
+            .acceptable_pause_ms(0.0)
+            .min_std_deviation_ms(0.5)
+            .first_heartbeat_estimate_ms(100.25)
+            .build()
+            .unwrap();
+        assert_eq!(c.acceptable_pause(), Duration::ZERO);
+        assert_eq!(c.min_std_deviation(), Duration::from_micros(500));
+        assert_eq!(c.first_heartbeat_estimate(), Duration::from_micros(100_250));
+        assert_eq!(c.interval_warning_limit(), None);
+    }
+
+    #[test]
+    fn the_first_error_wins() {
+        let err = Config::builder()
+            .acceptable_pause_ms(-1.0)
+            .min_std_deviation_ms(-2.0)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::InvalidMillis {
+                field: "acceptable_pause",
+                value: -1.0
+            }
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn deserialising_validates() {
+        let good = serde_json::to_string(&Config::default()).unwrap();
+        let back: Config = serde_json::from_str(&good).unwrap();
+        assert_eq!(back, Config::default());
+        let bad = good.replace("\"threshold\":8.0", "\"threshold\":-1.0");
+        assert_ne!(bad, good);
+        let err = serde_json::from_str::<Config>(&bad).unwrap_err();
+        assert!(err.to_string().contains("threshold"), "{err}");
+    }
+}

@@ -1,0 +1,1180 @@
+//! The single-peer phi accrual failure detector.
+//!
+//! A [`Detector`] watches one peer. Feed it the arrival time of every
+//! heartbeat with [`Detector::heartbeat`]; ask it how suspicious the current
+//! silence is with [`Detector::phi`], whether the peer should still be
+//! considered up with [`Detector::is_available`], or *when* it will stop
+//! being considered up with [`Detector::suspicion_deadline`] (arm one timer
+//! instead of polling).
+//!
+//! The rules, and where they come from:
+//!
+//! * **Bootstrap** (Akka): the first heartbeat seeds the window with
+//!   `estimate − estimate/4` and `estimate + estimate/4`, so a peer that
+//!   sends a single heartbeat and dies is still suspected. Before the first
+//!   heartbeat phi is 0 and the peer is available but not monitored.
+//! * **No stats poisoning** (Akka): an interval that ends a silence during
+//!   which the peer was already unavailable is not recorded, though the
+//!   arrival time still advances. One long outage would otherwise inflate
+//!   the mean and blind the detector for the next thousand heartbeats.
+//! * **Bad input** (lessons from the Rust crates that panic or go blind): a
+//!   heartbeat earlier than the previous one is rejected with
+//!   [`HeartbeatError::OutOfOrder`] and changes nothing; a heartbeat at the
+//!   same time as the previous one (a duplicate delivery) is ignored and
+//!   reported as [`ArrivalKind::Duplicate`]; a query earlier than the last
+//!   heartbeat gives phi 0.
+//!
+//! All operations are O(1) and allocation-free after construction.
+
+use crate::config::{Config, ConfigError};
+use crate::model::{Fit, FitParams, Model};
+use crate::time::{duration_nanos, Timestamp};
+use crate::window::{Window, MAX_INTERVAL_MICROS};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// A phi accrual failure detector for one peer.
+///
+/// ```
+/// use accrual::{Detector, Timestamp};
+///
+/// let mut detector = Detector::default(); // Akka's defaults: 1 s heartbeats
+/// for s in 0..10 {
+///     detector.heartbeat(Timestamp::from_millis(s * 1_000))?;
+/// }
+/// let last = Timestamp::from_millis(9_000);
+/// assert!(detector.phi(Timestamp::from_millis(9_500)) < 1.0);
+/// assert!(detector.is_available(Timestamp::from_millis(12_000)));
+/// assert!(!detector.is_available(Timestamp::from_millis(20_000)));
+/// // Phi stays finite and keeps growing, however long the silence.
+/// assert!(detector.phi(Timestamp::from_millis(1_000_000_000)).is_finite());
+///
+/// // When will the peer be suspected if it stays silent?
+/// let deadline = detector.suspicion_deadline().unwrap();
+/// assert!(deadline > last && detector.phi(deadline) >= 8.0);
+/// # Ok::<(), accrual::HeartbeatError>(())
+/// ```
+///
+/// Live systems can pass [`std::time::Instant`]s directly:
+///
+/// ```
+/// use accrual::Detector;
+/// use std::time::Instant;
+///
+/// let mut detector = Detector::default();
+/// detector.heartbeat(Instant::now())?;
+/// assert!(detector.is_available(Instant::now()));
+/// # Ok::<(), accrual::HeartbeatError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Detector {
+    params: Params,
+    state: State,
+}
+
+impl Default for Detector {
+    /// A detector with [`Config::default`].
+    fn default() -> Self {
+        Detector::new(Config::default())
+    }
+}
+
+impl Detector {
+    /// A detector with the given configuration, not yet monitoring.
+    ///
+    /// Allocates the window (4 bytes per sample) once; nothing allocates
+    /// afterwards.
+    pub fn new(config: Config) -> Self {
+        let params = Params::new(config);
+        let state = State::new(&params);
+        Detector { params, state }
+    }
+
+    /// A detector for a peer that sends a heartbeat every `interval`, with
+    /// the settings of [`Config::for_interval`].
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::ZeroDuration`] if `interval` is zero.
+    pub fn for_interval(interval: Duration) -> Result<Self, ConfigError> {
+        Ok(Detector::new(Config::for_interval(interval)?))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.params.config
+    }
+
+    /// Records a heartbeat that arrived at `at`.
+    ///
+    /// # Errors
+    ///
+    /// [`HeartbeatError::OutOfOrder`] if `at` is earlier than the previous
+    /// heartbeat. The detector is then left exactly as it was.
+    #[inline]
+    pub fn heartbeat(&mut self, at: impl Into<Timestamp>) -> Result<Arrival, HeartbeatError> {
+        self.state.heartbeat(&self.params, at.into())
+    }
+
+    /// The suspicion level at `now`: 0 before the first heartbeat and for
+    /// any `now` earlier than the last heartbeat; otherwise the model's phi
+    /// for the silence since the last heartbeat. Never NaN, never infinite,
+    /// never negative, and non-decreasing in `now`.
+    #[inline]
+    pub fn phi(&self, now: impl Into<Timestamp>) -> f64 {
+        self.state.phi(&self.params, now.into())
+    }
+
+    /// Whether the peer is considered up at `now`: `phi(now) < threshold`.
+    ///
+    /// Always true before the first heartbeat. Equivalent to
+    /// `now < suspicion_deadline()`.
+    #[inline]
+    pub fn is_available(&self, now: impl Into<Timestamp>) -> bool {
+        self.state.is_available(&self.params, now.into())
+    }
+
+    /// Whether at least one heartbeat has been received since creation or
+    /// the last [`reset`](Self::reset).
+    pub fn is_monitoring(&self) -> bool {
+        self.state.monitoring
+    }
+
+    /// The time of the last accepted heartbeat.
+    pub fn last_heartbeat(&self) -> Option<Timestamp> {
+        self.state.last_heartbeat()
+    }
+
+    /// The first instant at which phi reaches the configured threshold if no
+    /// further heartbeat arrives, or `None` before the first heartbeat.
+    ///
+    /// Consistent with [`phi`](Self::phi) to the nanosecond: phi one
+    /// nanosecond earlier is below the threshold, phi at the deadline and
+    /// later is at or above it. [`Timestamp::MAX`] means "not within the
+    /// clock's range".
+    #[inline]
+    pub fn suspicion_deadline(&self) -> Option<Timestamp> {
+        self.state.deadline(&self.params)
+    }
+
+    /// Like [`suspicion_deadline`](Self::suspicion_deadline), for another
+    /// threshold (for instance an earlier "stop routing" level below the
+    /// "declare dead" one).
+    ///
+    /// Prepare the threshold once with [`Detector::threshold`] (or
+    /// [`Threshold::new`]); the deadline then costs a multiply and an add.
+    pub fn deadline_for(&self, threshold: &Threshold) -> Option<Timestamp> {
+        let y = if threshold.model == self.params.model {
+            threshold.y
+        } else {
+            self.params.model.y_from_phi(threshold.phi)
+        };
+        self.state.deadline_at(&self.params, y)
+    }
+
+    /// Prepares a phi threshold for [`deadline_for`](Self::deadline_for)
+    /// under this detector's model.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] if `phi` is not finite and above zero.
+    pub fn threshold(&self, phi: f64) -> Result<Threshold, ConfigError> {
+        Threshold::new(self.params.model, phi)
+    }
+
+    /// The window's statistics and the last arrival, to explain a suspicion.
+    pub fn stats(&self) -> Stats {
+        self.state.stats()
+    }
+
+    /// Forgets every heartbeat: back to "not monitoring", phi 0.
+    pub fn reset(&mut self) {
+        self.state = State::new(&self.params);
+    }
+}
+
+/// What a heartbeat did to the detector: its [`ArrivalKind`], the interval
+/// since the previous heartbeat and whether that interval was worryingly long.
+///
+/// A small `Copy` value; the interval is turned into a [`Duration`] only when
+/// asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arrival {
+    kind: ArrivalKind,
+    warning: bool,
+    /// Nanoseconds since the previous heartbeat; 0 for `First` and `Duplicate`.
+    interval_ns: u64,
+}
+
+/// The four things a heartbeat can do to a detector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ArrivalKind {
+    /// The first heartbeat: monitoring starts and the window is seeded from
+    /// the first heartbeat estimate.
+    First,
+    /// The interval since the previous heartbeat was added to the window.
+    Recorded,
+    /// The peer was already unavailable when this heartbeat arrived, so the
+    /// interval was not recorded (it would skew the statistics); the arrival
+    /// time was.
+    AfterSuspicion,
+    /// Same time as the previous heartbeat (a duplicate delivery): ignored.
+    Duplicate,
+}
+
+impl Arrival {
+    const fn new(kind: ArrivalKind, interval_ns: u64, warning: bool) -> Arrival {
+        Arrival {
+            kind,
+            warning,
+            interval_ns,
+        }
+    }
+
+    /// What the heartbeat did.
+    pub fn kind(&self) -> ArrivalKind {
+        self.kind
+    }
+
+    /// The time since the previous heartbeat, if there was one and this
+    /// heartbeat was not a duplicate.
+    pub fn interval(&self) -> Option<Duration> {
+        match self.kind {
+            ArrivalKind::Recorded | ArrivalKind::AfterSuspicion => {
+                Some(Duration::from_nanos(self.interval_ns))
+            }
+            ArrivalKind::First | ArrivalKind::Duplicate => None,
+        }
+    }
+
+    /// Whether the interval was added to the window.
+    pub fn is_recorded(&self) -> bool {
+        self.kind == ArrivalKind::Recorded
+    }
+
+    /// Whether this heartbeat ends a period in which the peer was suspected.
+    pub fn is_recovery(&self) -> bool {
+        self.kind == ArrivalKind::AfterSuspicion
+    }
+
+    /// Whether a recorded interval reached
+    /// [`Config::interval_warning_limit`]: heartbeats are growing late and
+    /// the peer is getting close to being suspected.
+    pub fn is_warning(&self) -> bool {
+        self.warning
+    }
+}
+
+/// A heartbeat the detector refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeartbeatError {
+    /// The heartbeat is earlier than the previous one. Timestamps must come
+    /// from one monotonic clock; this one was ignored.
+    OutOfOrder {
+        /// The previous heartbeat.
+        last: Timestamp,
+        /// The refused heartbeat.
+        at: Timestamp,
+    },
+}
+
+impl fmt::Display for HeartbeatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeartbeatError::OutOfOrder { last, at } => write!(
+                f,
+                "heartbeat at {at} is earlier than the previous one at {last}; it was ignored \
+                 (timestamps must come from one monotonic clock)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HeartbeatError {}
+
+/// Statistics of a detector's window, for logs and diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Number of intervals in the window (including the two bootstrap ones
+    /// until they are pushed out).
+    pub samples: usize,
+    /// Mean interval.
+    pub mean: Duration,
+    /// Population standard deviation of the intervals (before the floor).
+    pub std_deviation: Duration,
+    /// Time of the last accepted heartbeat.
+    pub last_heartbeat: Option<Timestamp>,
+}
+
+/// A phi threshold converted once into a model's standardised units.
+///
+/// ```
+/// use accrual::{Detector, Model, Threshold, Timestamp};
+/// let mut d = Detector::default();
+/// d.heartbeat(Timestamp::from_millis(0))?;
+/// let stop_routing = Threshold::new(Model::Normal, 3.0)?;
+/// let early = d.deadline_for(&stop_routing).unwrap();
+/// assert!(early < d.suspicion_deadline().unwrap());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Threshold {
+    phi: f64,
+    model: Model,
+    /// The smallest standardised silence whose phi reaches `phi`.
+    y: f64,
+}
+
+impl Threshold {
+    /// Prepares `phi` for `model`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::NotPositive`] or [`ConfigError::OutOfRange`] if `phi`
+    /// is not finite, not above zero, or above [`crate::config::MAX_THRESHOLD`].
+    pub fn new(model: Model, phi: f64) -> Result<Threshold, ConfigError> {
+        // Reuse the configuration's validation so the rules cannot diverge.
+        Config::builder().threshold(phi).build()?;
+        Ok(Threshold {
+            phi,
+            model,
+            y: model.y_from_phi(phi),
+        })
+    }
+
+    /// The phi value.
+    pub fn phi(&self) -> f64 {
+        self.phi
+    }
+
+    /// The model it was prepared for.
+    pub fn model(&self) -> Model {
+        self.model
+    }
+}
+
+/// Configuration plus the constants derived from it once.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Params {
+    pub(crate) config: Config,
+    pub(crate) model: Model,
+    fit: FitParams,
+    /// The configured threshold in the model's standardised units.
+    y_threshold: f64,
+    /// The two bootstrap intervals, in microseconds.
+    seeds: [u32; 2],
+    /// Recorded intervals at or above this many nanoseconds carry a warning.
+    warn_ns: u64,
+    /// A cheap sufficient test for availability on the heartbeat path.
+    quick: QuickBound,
+}
+
+impl Params {
+    pub(crate) fn new(config: Config) -> Params {
+        let model = config.model();
+        let estimate = micros_saturating(duration_nanos(config.first_heartbeat_estimate()));
+        let warn_ns = config
+            .interval_warning_limit()
+            .map_or(u64::MAX, duration_nanos);
+        Params {
+            model,
+            fit: config.fit_params(),
+            y_threshold: model.y_from_phi(config.threshold()),
+            // Akka's seeding, in integer arithmetic: est − est/4, est + est/4.
+            seeds: [
+                estimate - estimate / 4,
+                estimate.saturating_add(estimate / 4),
+            ],
+            warn_ns,
+            quick: QuickBound::new(
+                model,
+                &config.fit_params(),
+                model.y_from_phi(config.threshold()),
+            ),
+            config,
+        }
+    }
+}
+
+/// A test for "surely available" that needs no division, square root or
+/// model evaluation, used on the heartbeat path.
+///
+/// With `n` samples, Σx and the exact variance numerator `D = n·Σx² − (Σx)²`
+/// (microseconds), the location–scale deadline `L + y*·S` is compared after
+/// multiplying through by `n`, and squaring where a standard deviation would
+/// need a square root. The comparison is loosened by a relative 1e-9 plus
+/// 4 ns, far more than the rounding of either side, so it never claims
+/// availability that the exact, phi-calibrated deadline would deny; only
+/// heartbeats within that sliver of the deadline (or past it) pay for the
+/// exact test.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct QuickBound {
+    model: Model,
+    /// The acceptable pause, in nanoseconds.
+    pause_ns: f64,
+    /// y*² · 10⁶ · (1 − 1e-9): turns `D` (µs²) into n²·σ² in ns², loosened.
+    var_factor: f64,
+    /// y* · min σ · (1 − 1e-9), in ns; −∞ when y* < 0, where the floor
+    /// gives no bound.
+    min_scaled: f64,
+    /// y* · 10³ · (1 − 1e-9): turns Σx (µs) into n·y*·mean in ns, loosened.
+    exp_factor: f64,
+    /// False when y* < 0, where the variance bound does not hold.
+    usable: bool,
+}
+
+impl QuickBound {
+    fn new(model: Model, fit: &FitParams, y_threshold: f64) -> QuickBound {
+        const SHRINK: f64 = 1.0 - 1e-9;
+        let usable = y_threshold >= 0.0 && y_threshold.is_finite();
+        QuickBound {
+            model,
+            pause_ns: fit.pause_ns,
+            var_factor: y_threshold * y_threshold * 1e6 * SHRINK,
+            min_scaled: if usable {
+                y_threshold * fit.min_std_ns * SHRINK
+            } else {
+                f64::NEG_INFINITY
+            },
+            exp_factor: if usable {
+                y_threshold * 1e3 * SHRINK
+            } else {
+                f64::NEG_INFINITY
+            },
+            usable,
+        }
+    }
+
+    #[inline]
+    fn surely_available(&self, elapsed_ns: u64, window: &Window) -> bool {
+        let n = window.len() as f64;
+        // Through i64: one instruction instead of the unsigned conversion
+        // sequence; silences beyond 292 years are clamped, which only makes
+        // the test more cautious.
+        let elapsed = elapsed_ns.min(i64::MAX as u64) as i64 as f64 + 4.0;
+        // Σx < 2^56 (2^24 samples below 2^32 each), so the signed conversion is exact.
+        let sum = window.sum_micros() as i64 as f64;
+        let beyond_pause = n * (elapsed - self.pause_ns);
+        match self.model {
+            Model::Normal | Model::Akka => {
+                // elapsed < mean + pause + y*·max(σ, min σ), times n:
+                // excess = n·(elapsed − pause) − 10³·Σx < n·y*·max(σ, min σ).
+                // The floor alone settles most heartbeats; the variance
+                // (squared, to avoid the root) settles the rest.
+                let excess = beyond_pause - 1e3 * sum;
+                excess < self.min_scaled * n
+                    || (excess * excess < self.var_factor * window.variance_numerator()
+                        && self.usable)
+            }
+            // elapsed < pause + y*·max(mean, min σ), times n.
+            Model::Exponential => {
+                beyond_pause < self.exp_factor * sum || beyond_pause < self.min_scaled * n
+            }
+        }
+    }
+}
+
+/// The per-peer state of a detector. Configuration lives in [`Params`] so a
+/// multi-peer monitor can share one copy across all peers.
+#[derive(Clone, Debug)]
+pub(crate) struct State {
+    window: Window,
+    /// Arrival time of the last accepted heartbeat, in nanoseconds; only
+    /// meaningful while `monitoring`.
+    last_ns: u64,
+    monitoring: bool,
+    /// The model's fit and the deadline for the current window, filled by
+    /// the first query after a change.
+    cache: FitCache,
+}
+
+/// Equality of what the detector knows; the cache is derived from it.
+impl PartialEq for State {
+    fn eq(&self, other: &Self) -> bool {
+        self.window == other.window
+            && self.last_ns == other.last_ns
+            && self.monitoring == other.monitoring
+    }
+}
+
+/// The fit and deadline of the current window, computed once per change.
+///
+/// Heartbeats do not compute them: the heartbeat path only needs the cheap
+/// [`QuickBound`], and keeping the fit current on every heartbeat would cost
+/// a division, a square root and the deadline search each time. The first
+/// query after a heartbeat fills the cache; later queries read it. Queries
+/// take `&self`, so the cache uses atomics (plain loads and stores on
+/// common hardware) to keep the detector `Sync`: concurrent readers may fill
+/// it at the same time, but they compute identical values from the same
+/// unchanging window, so any interleaving leaves it correct.
+#[derive(Debug, Default)]
+struct FitCache {
+    fit_valid: AtomicBool,
+    deadline_valid: AtomicBool,
+    location: AtomicU64,
+    scale: AtomicU64,
+    inv_scale: AtomicU64,
+    deadline_ns: AtomicU64,
+}
+
+impl FitCache {
+    #[inline]
+    fn fit(&self) -> Option<Fit> {
+        self.fit_valid.load(Ordering::Acquire).then(|| Fit {
+            location: f64::from_bits(self.location.load(Ordering::Relaxed)),
+            scale: f64::from_bits(self.scale.load(Ordering::Relaxed)),
+            inv_scale: f64::from_bits(self.inv_scale.load(Ordering::Relaxed)),
+        })
+    }
+
+    #[inline]
+    fn store_fit(&self, fit: &Fit) {
+        self.location
+            .store(fit.location.to_bits(), Ordering::Relaxed);
+        self.scale.store(fit.scale.to_bits(), Ordering::Relaxed);
+        self.inv_scale
+            .store(fit.inv_scale.to_bits(), Ordering::Relaxed);
+        self.fit_valid.store(true, Ordering::Release);
+    }
+
+    #[inline]
+    fn deadline(&self) -> Option<u64> {
+        self.deadline_valid
+            .load(Ordering::Acquire)
+            .then(|| self.deadline_ns.load(Ordering::Relaxed))
+    }
+
+    #[inline]
+    fn store_deadline(&self, deadline_ns: u64) {
+        self.deadline_ns.store(deadline_ns, Ordering::Relaxed);
+        self.deadline_valid.store(true, Ordering::Release);
+    }
+
+    /// Forgets the cached values; `&mut` access needs no atomic operation.
+    #[inline]
+    fn invalidate(&mut self) {
+        *self.fit_valid.get_mut() = false;
+        *self.deadline_valid.get_mut() = false;
+    }
+}
+
+impl Clone for FitCache {
+    fn clone(&self) -> Self {
+        let copy = FitCache::default();
+        if let Some(fit) = self.fit() {
+            copy.store_fit(&fit);
+        }
+        if let Some(deadline) = self.deadline() {
+            copy.store_deadline(deadline);
+        }
+        copy
+    }
+}
+
+impl State {
+    pub(crate) fn new(params: &Params) -> State {
+        State {
+            window: Window::with_capacity(params.config.max_sample_size()),
+            last_ns: 0,
+            monitoring: false,
+            cache: FitCache::default(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn heartbeat(
+        &mut self,
+        params: &Params,
+        at: Timestamp,
+    ) -> Result<Arrival, HeartbeatError> {
+        let at_ns = at.as_nanos();
+        if !self.monitoring {
+            self.window.clear();
+            for seed in params.seeds {
+                self.window.push(seed);
+            }
+            self.last_ns = at_ns;
+            self.monitoring = true;
+            self.cache.invalidate();
+            return Ok(Arrival::new(ArrivalKind::First, 0, false));
+        }
+        if at_ns <= self.last_ns {
+            return if at_ns == self.last_ns {
+                Ok(Arrival::new(ArrivalKind::Duplicate, 0, false))
+            } else {
+                Err(HeartbeatError::OutOfOrder {
+                    last: Timestamp::from_nanos(self.last_ns),
+                    at,
+                })
+            };
+        }
+        let elapsed = at_ns - self.last_ns;
+        self.last_ns = at_ns;
+        // Available at arrival, judged on the state before this heartbeat:
+        // exactly `phi(at) < threshold`, because the exact deadline is
+        // calibrated against phi.
+        if params.quick.surely_available(elapsed, &self.window)
+            || elapsed < self.deadline_ns(params)
+        {
+            self.window.push(micros_saturating(elapsed));
+            self.cache.invalidate();
+            let warning = elapsed >= params.warn_ns;
+            Ok(Arrival::new(ArrivalKind::Recorded, elapsed, warning))
+        } else {
+            Ok(Arrival::new(ArrivalKind::AfterSuspicion, elapsed, false))
+        }
+    }
+
+    #[inline]
+    fn fit(&self, params: &Params) -> Fit {
+        match self.cache.fit() {
+            Some(fit) => fit,
+            None => {
+                let fit = params.model.fit(&self.window, &params.fit);
+                self.cache.store_fit(&fit);
+                fit
+            }
+        }
+    }
+
+    /// Silence at which phi reaches the configured threshold.
+    #[inline]
+    fn deadline_ns(&self, params: &Params) -> u64 {
+        match self.cache.deadline() {
+            Some(d) => d,
+            None => {
+                let d = self.fit(params).elapsed_at(params.y_threshold);
+                self.cache.store_deadline(d);
+                d
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn phi(&self, params: &Params, now: Timestamp) -> f64 {
+        let now_ns = now.as_nanos();
+        if !self.monitoring || now_ns < self.last_ns {
+            return 0.0;
+        }
+        let y = self.fit(params).standardise(now_ns - self.last_ns);
+        params.model.phi_from_y(y)
+    }
+
+    #[inline]
+    pub(crate) fn is_available(&self, params: &Params, now: Timestamp) -> bool {
+        let now_ns = now.as_nanos();
+        if !self.monitoring || now_ns < self.last_ns {
+            return true;
+        }
+        now_ns - self.last_ns < self.deadline_ns(params)
+    }
+
+    #[inline]
+    pub(crate) fn deadline(&self, params: &Params) -> Option<Timestamp> {
+        self.monitoring.then(|| {
+            Timestamp::from_nanos(self.last_ns).saturating_add_nanos(self.deadline_ns(params))
+        })
+    }
+
+    pub(crate) fn deadline_at(&self, params: &Params, y_threshold: f64) -> Option<Timestamp> {
+        self.monitoring.then(|| {
+            Timestamp::from_nanos(self.last_ns)
+                .saturating_add_nanos(self.fit(params).elapsed_at(y_threshold))
+        })
+    }
+
+    pub(crate) fn last_heartbeat(&self) -> Option<Timestamp> {
+        self.monitoring.then(|| Timestamp::from_nanos(self.last_ns))
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        let micros = |x: f64| Duration::from_nanos((x * 1e3).round() as u64);
+        Stats {
+            samples: self.window.len(),
+            mean: micros(self.window.mean_micros()),
+            std_deviation: micros(self.window.std_dev_micros()),
+            last_heartbeat: self.last_heartbeat(),
+        }
+    }
+}
+
+/// Nanoseconds to whole microseconds, rounded to nearest, saturating at the
+/// window's largest storable interval.
+#[inline]
+fn micros_saturating(nanos: u64) -> u32 {
+    let micros = nanos.saturating_add(500) / 1_000;
+    u32::try_from(micros).unwrap_or(MAX_INTERVAL_MICROS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(t: u64) -> Timestamp {
+        Timestamp::from_millis(t)
+    }
+
+    /// The configuration of Akka's `PhiAccrualFailureDetectorSpec`
+    /// (`createFailureDetector` defaults): threshold 8, 1000 samples,
+    /// min σ 10 ms, no acceptable pause, first estimate 1 s.
+    fn akka_spec(threshold: f64, pause: Duration) -> Detector {
+        Detector::new(
+            Config::builder()
+                .model(Model::Akka)
+                .threshold(threshold)
+                .min_std_deviation(Duration::from_millis(10))
+                .acceptable_pause(pause)
+                .build()
+                .unwrap(),
+        )
+    }
+
+    fn feed(d: &mut Detector, times_ms: &[u64]) {
+        for &t in times_ms {
+            d.heartbeat(ms(t)).unwrap();
+        }
+    }
+
+    #[test]
+    fn before_any_heartbeat_phi_is_zero_and_the_peer_is_available() {
+        let d = Detector::default();
+        assert_eq!(d.phi(ms(1_000_000)), 0.0);
+        assert!(d.is_available(ms(1_000_000)));
+        assert!(!d.is_monitoring());
+        assert_eq!(d.suspicion_deadline(), None);
+        assert_eq!(d.last_heartbeat(), None);
+    }
+
+    #[test]
+    fn first_heartbeat_seeds_the_window_from_the_estimate() {
+        let mut d = Detector::default();
+        assert_eq!(d.heartbeat(ms(5)).unwrap().kind(), ArrivalKind::First);
+        assert!(d.is_monitoring());
+        let s = d.stats();
+        // Seeds 750 ms and 1250 ms: mean 1000 ms, population σ 250 ms.
+        assert_eq!(s.samples, 2);
+        assert_eq!(s.mean, Duration::from_millis(1000));
+        assert_eq!(s.std_deviation, Duration::from_millis(250));
+        assert_eq!(s.last_heartbeat, Some(ms(5)));
+    }
+
+    #[test]
+    fn akka_phi_based_on_the_guess_after_one_heartbeat() {
+        // Akka spec "return phi based on guess when only one heartbeat":
+        // phi 1 s after the heartbeat is 0.3 ± 0.2, after 2 s 4.5 ± 0.3,
+        // after 3 s above 15.
+        let mut d = akka_spec(8.0, Duration::ZERO);
+        d.heartbeat(ms(0)).unwrap();
+        assert!((d.phi(ms(1000)) - 0.3).abs() < 0.2);
+        assert!((d.phi(ms(2000)) - 4.5).abs() < 0.3);
+        assert!(d.phi(ms(3000)) > 15.0);
+    }
+
+    #[test]
+    fn akka_realistic_phi_values() {
+        // Akka spec "return realistic phi values": with mean 1000 ms and
+        // σ 100 ms, phi at 0/500/1000/1200/1400/1600/1700 ms is
+        // 0.0/0.1/0.3/1.6/4.7/10.8/15.3 (± 0.1). A window of alternating
+        // 900/1100 ms intervals has exactly that mean and σ.
+        let mut d = Detector::new(
+            Config::builder()
+                .model(Model::Akka)
+                .threshold(100.0)
+                .max_sample_size(2)
+                .min_std_deviation(Duration::from_millis(1))
+                .acceptable_pause(Duration::ZERO)
+                .build()
+                .unwrap(),
+        );
+        feed(&mut d, &[0, 900, 2000]);
+        let s = d.stats();
+        assert_eq!(
+            (s.mean, s.std_deviation),
+            (Duration::from_millis(1000), Duration::from_millis(100))
+        );
+        for (elapsed, expected) in [
+            (0, 0.0),
+            (500, 0.1),
+            (1000, 0.3),
+            (1200, 1.6),
+            (1400, 4.7),
+            (1600, 10.8),
+            (1700, 15.3),
+        ] {
+            let phi = d.phi(ms(2000 + elapsed));
+            assert!((phi - expected).abs() < 0.1, "at +{elapsed} ms: {phi}");
+        }
+    }
+
+    #[test]
+    fn akka_default_scenario_deadlines() {
+        // Steady 1 s heartbeats, σ floored at 100 ms, pause 3 s, threshold 8:
+        // phi reaches 8 at y with 0.070566·y³ + 1.5976·y = 8·ln 10 (18.4207),
+        // y = 5.2257 (hand calculation), so at 4000 + 522.57 = 4522.6 ms.
+        let mut d = Detector::new(Config::builder().model(Model::Akka).build().unwrap());
+        d.heartbeat(ms(0)).unwrap();
+        // Only the bootstrap (mean 1 s, σ 250 ms): 4000 + 5.2257·250 = 5306.4 ms.
+        let boot = d.suspicion_deadline().unwrap().as_millis_f64();
+        assert!((boot - 5306.4).abs() < 0.1, "{boot}");
+        for s in 1..=2000 {
+            d.heartbeat(ms(s * 1000)).unwrap();
+        }
+        let last = 2_000_000.0;
+        let steady = d.suspicion_deadline().unwrap().as_millis_f64() - last;
+        assert!((steady - 4522.6).abs() < 0.1, "{steady}");
+    }
+
+    #[test]
+    fn akka_remote_watch_defaults_deadline() {
+        // Remote-watch defaults: pause 10 s, threshold 10, steady 1 s.
+        // y solves 0.070566·y³ + 1.5976·y = 10·ln 10 (23.026): y = 5.7995, so
+        // the deadline is 11000 + 580 = 11580 ms after the last heartbeat.
+        let mut d = Detector::new(
+            Config::builder()
+                .model(Model::Akka)
+                .threshold(10.0)
+                .acceptable_pause(Duration::from_secs(10))
+                .build()
+                .unwrap(),
+        );
+        for s in 0..=1000 {
+            d.heartbeat(ms(s * 1000)).unwrap();
+        }
+        let after = d.suspicion_deadline().unwrap().as_millis_f64() - 1_000_000.0;
+        assert!((after - 11_580.0).abs() < 1.0, "{after}");
+    }
+
+    #[test]
+    fn normal_model_default_scenario_deadline() {
+        // Normal model, steady 1 s heartbeats, σ floor 100 ms, pause 3 s,
+        // threshold 8: Q(z) = 1e-8 at z = 5.612001 (standard normal table),
+        // so the deadline is 4000 + 561.2 ms after the last heartbeat.
+        let mut d = Detector::default();
+        for s in 0..=1000 {
+            d.heartbeat(ms(s * 1000)).unwrap();
+        }
+        let after = d.suspicion_deadline().unwrap().as_millis_f64() - 1_000_000.0;
+        assert!((after - 4561.2).abs() < 0.1, "{after}");
+    }
+
+    #[test]
+    fn akka_accepts_missing_heartbeats_within_the_pause() {
+        // Akka spec "accept some configured missing heartbeats": heartbeats
+        // at 0, 1, 2, 3 s, then a 4 s gap, then 1 s again, pause 3 s.
+        let mut d = akka_spec(8.0, Duration::from_secs(3));
+        feed(&mut d, &[0, 1000, 2000, 3000]);
+        assert!(d.is_available(ms(7000)));
+        d.heartbeat(ms(7000)).unwrap();
+        feed(&mut d, &[8000, 9000]);
+        assert!(d.is_available(ms(9000)));
+    }
+
+    #[test]
+    fn akka_fails_after_the_configured_missing_heartbeats() {
+        // After Akka's spec "fail after configured acceptable missing
+        // heartbeats": 1 s heartbeats, then 500 ms ones, pause 3 s. Window
+        // [750, 1250, 1000 ×5, 500 ×2]: mean 888.9 ms, σ 238.95 ms, so
+        // phi reaches 8 at 888.9 + 3000 + 5.2257·238.95 = 5137.6 ms of
+        // silence (hand calculation).
+        let mut d = akka_spec(8.0, Duration::from_secs(3));
+        feed(&mut d, &[0, 1000, 2000, 3000, 4000, 5000, 5500, 6000]);
+        assert!(d.is_available(ms(6000)));
+        assert!(d.is_available(ms(6000 + 5137)));
+        assert!(!d.is_available(ms(6000 + 5138)));
+    }
+
+    #[test]
+    fn akka_marks_dead_when_heartbeats_stop() {
+        // Akka spec "mark node as dead if heartbeat are missed", threshold 3:
+        // heartbeats at 0, 1000, 1100, 1200 ms, then 7 s of silence.
+        let mut d = akka_spec(3.0, Duration::ZERO);
+        feed(&mut d, &[0, 1000, 1100, 1200]);
+        assert!(d.is_available(ms(1200)));
+        assert!(!d.is_available(ms(8200)));
+    }
+
+    #[test]
+    fn akka_outliers_keep_their_precision() {
+        // Akka spec "handle outliers without losing precision": phi(10, 0, 1)
+        // ≈ 38 (± 1) and phi(−25, 0, 1) = 0. Here: y = 10 and y = −25.
+        assert!((Model::Akka.phi_from_y(10.0) - 38.0).abs() < 1.0);
+        assert_eq!(Model::Akka.phi_from_y(-25.0), 0.0);
+    }
+
+    #[test]
+    fn akka_cdf_is_close_to_the_normal_cdf() {
+        // Akka spec "use good enough cumulative distribution function":
+        // 1 − 10^−phi(y) is the normal CDF within 0.001. Φ values from a
+        // standard normal table.
+        for (y, cdf) in [
+            (0.0, 0.5),
+            (0.6, 0.7257),
+            (1.5, 0.9332),
+            (2.0, 0.97725),
+            (2.5, 0.99379),
+            (3.5, 0.99977),
+            (4.0, 0.99997),
+        ] {
+            let approx = 1.0 - 10f64.powf(-Model::Akka.phi_from_y(y));
+            assert!((approx - cdf).abs() < 0.001, "y {y}: {approx} vs {cdf}");
+        }
+    }
+
+    #[test]
+    fn cassandra_arrival_window_numbers() {
+        // Cassandra ArrivalWindowTest: window of 4, heartbeats at 111, 222,
+        // 333, 444, 555 ms; raw phi (silence/mean) at 666 ms is 1.0 and at
+        // 3000 ms is 22.03. Cassandra's reported phi multiplies by
+        // PHI_FACTOR = 1/ln 10: 0.4343 and 9.566.
+        let mut d = Detector::new(
+            Config::builder()
+                .model(Model::Exponential)
+                .max_sample_size(4)
+                .acceptable_pause(Duration::ZERO)
+                .build()
+                .unwrap(),
+        );
+        feed(&mut d, &[111, 222, 333, 444, 555]);
+        let raw = |phi: f64| phi * std::f64::consts::LN_10;
+        assert!((raw(d.phi(ms(666))) - 1.0).abs() < 0.01);
+        assert!((raw(d.phi(ms(3000))) - 22.03).abs() < 0.01);
+        // 1/ln 10 = log10(e) = 0.43429 (the older Cassandra test's 0.4342).
+        assert!((d.phi(ms(666)) - std::f64::consts::LOG10_E).abs() < 1e-4);
+        assert!((d.phi(ms(3000)) - 9.566).abs() < 1e-3);
+    }
+
+    #[test]
+    fn exponential_pause_shifts_the_time_axis() {
+        let mut d = Detector::new(
+            Config::builder()
+                .model(Model::Exponential)
+                .acceptable_pause(Duration::from_millis(500))
+                .first_heartbeat_estimate(Duration::from_millis(100))
+                .min_std_deviation(Duration::from_millis(1))
+                .build()
+                .unwrap(),
+        );
+        d.heartbeat(ms(0)).unwrap();
+        assert_eq!(d.phi(ms(500)), 0.0);
+        // Mean 100 ms: phi = (600 − 500) / (100 · ln 10).
+        let expected = 1.0 / std::f64::consts::LN_10;
+        assert!((d.phi(ms(600)) - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn rejected_heartbeat_leaves_state_unchanged() {
+        let mut d = Detector::default();
+        feed(&mut d, &[1000, 2000, 3000]);
+        let before = d.clone();
+        let err = d.heartbeat(ms(2500)).unwrap_err();
+        assert_eq!(
+            err,
+            HeartbeatError::OutOfOrder {
+                last: ms(3000),
+                at: ms(2500)
+            }
+        );
+        assert_eq!(d, before);
+        assert!(err.to_string().contains("earlier"));
+    }
+
+    #[test]
+    fn duplicate_heartbeat_is_ignored() {
+        let mut d = Detector::default();
+        feed(&mut d, &[1000, 2000]);
+        let before = d.clone();
+        let dup = d.heartbeat(ms(2000)).unwrap();
+        assert_eq!((dup.kind(), dup.interval()), (ArrivalKind::Duplicate, None));
+        assert_eq!(d, before);
+    }
+
+    #[test]
+    fn constant_intervals_do_not_collapse_the_variance() {
+        // Five thousand heartbeats exactly 100 ms apart: σ = 0, floored.
+        let mut d = Detector::new(Config::for_interval(Duration::from_millis(100)).unwrap());
+        for i in 0..5000 {
+            d.heartbeat(ms(i * 100)).unwrap();
+        }
+        assert_eq!(d.stats().std_deviation, Duration::ZERO);
+        let last = 499_900;
+        let mut previous = 0.0;
+        for extra in [0, 50, 100, 200, 400, 450, 500, 1000, 10_000] {
+            let phi = d.phi(ms(last + extra));
+            assert!(phi.is_finite() && phi >= previous, "+{extra}: {phi}");
+            previous = phi;
+        }
+        assert!(d.is_available(ms(last + 400)));
+        assert!(!d.is_available(ms(last + 1000)));
+    }
+
+    #[test]
+    fn query_before_the_last_heartbeat_gives_zero() {
+        let mut d = Detector::default();
+        feed(&mut d, &[1000, 2000]);
+        assert_eq!(d.phi(ms(1500)), 0.0);
+        assert!(d.is_available(ms(1500)));
+    }
+
+    #[test]
+    fn interval_after_a_suspicion_is_not_recorded() {
+        let mut d = Detector::new(Config::for_interval(Duration::from_millis(100)).unwrap());
+        for i in 0..100 {
+            d.heartbeat(ms(i * 100)).unwrap();
+        }
+        let before = d.stats();
+        let arrival = d.heartbeat(ms(9_900 + 60_000)).unwrap();
+        assert_eq!(arrival.kind(), ArrivalKind::AfterSuspicion);
+        assert_eq!(arrival.interval(), Some(Duration::from_secs(60)));
+        assert!(arrival.is_recovery());
+        let after = d.stats();
+        assert_eq!((after.samples, after.mean), (before.samples, before.mean));
+        assert_eq!(after.last_heartbeat, Some(ms(69_900)));
+        // The next regular heartbeat is learnt again.
+        let next = d.heartbeat(ms(70_000)).unwrap();
+        assert!(next.is_recorded());
+        assert_eq!(next.interval(), Some(Duration::from_millis(100)));
+    }
+
+    #[test]
+    fn warning_flags_intervals_near_the_pause() {
+        // Pause 3 s, fraction 2/3: intervals of 2 s or more are flagged.
+        let mut d = Detector::default();
+        d.heartbeat(ms(0)).unwrap();
+        assert!(!d.heartbeat(ms(1000)).unwrap().is_warning());
+        assert!(!d.heartbeat(ms(2999)).unwrap().is_warning());
+        assert!(d.heartbeat(ms(4999)).unwrap().is_warning());
+    }
+
+    #[test]
+    fn a_single_heartbeat_is_eventually_suspected() {
+        for model in Model::ALL {
+            let mut d = Detector::new(Config::builder().model(model).build().unwrap());
+            d.heartbeat(ms(0)).unwrap();
+            let deadline = d.suspicion_deadline().unwrap();
+            assert!(deadline < ms(60_000), "{model}: {deadline}");
+            assert!(!d.is_available(deadline));
+            assert!(d.phi(deadline) >= 8.0);
+        }
+    }
+
+    #[test]
+    fn phi_is_finite_for_extreme_silences() {
+        for model in Model::ALL {
+            let mut d = Detector::new(Config::builder().model(model).build().unwrap());
+            feed(&mut d, &[0, 1000, 2000]);
+            let mut previous = 0.0;
+            for t in [3000, 10_000, 100_000, 10_000_000, u64::MAX / 1_000_000] {
+                let phi = d.phi(ms(t));
+                assert!(phi.is_finite() && phi >= previous, "{model} at {t}: {phi}");
+                previous = phi;
+            }
+            assert!(d.phi(Timestamp::MAX).is_finite());
+        }
+    }
+
+    #[test]
+    fn huge_timestamps_and_intervals_do_not_overflow() {
+        let mut d = Detector::default();
+        d.heartbeat(Timestamp::ZERO).unwrap();
+        // A silence of centuries: not recorded (the peer was long suspected).
+        let arrival = d.heartbeat(Timestamp::MAX).unwrap();
+        assert!(arrival.is_recovery());
+        assert_eq!(d.suspicion_deadline(), Some(Timestamp::MAX));
+        assert_eq!(d.phi(Timestamp::MAX), d.phi(Timestamp::MAX));
+        // With an enormous threshold, a two-hour interval is recorded and
+        // saturates at the window's 71-minute maximum.
+        let mut d = Detector::new(Config::builder().threshold(1e12).build().unwrap());
+        d.heartbeat(ms(0)).unwrap();
+        d.heartbeat(ms(7_200_000)).unwrap();
+        let s = d.stats();
+        let max = Duration::from_micros(u64::from(u32::MAX));
+        assert_eq!(s.samples, 3);
+        let expected = (Duration::from_millis(750) + Duration::from_millis(1250) + max) / 3;
+        assert!(s.mean.abs_diff(expected) <= Duration::from_micros(1));
+    }
+
+    #[test]
+    fn deadline_and_phi_agree_to_the_nanosecond() {
+        let mut d = Detector::default();
+        feed(&mut d, &[0, 1010, 1990, 3005, 4000]);
+        for phi in [0.5, 3.0, 8.0, 16.0] {
+            let th = d.threshold(phi).unwrap();
+            let t = d.deadline_for(&th).unwrap();
+            assert!(d.phi(t) >= phi);
+            assert!(d.phi(Timestamp::from_nanos(t.as_nanos() - 1)) < phi);
+        }
+        let t = d.suspicion_deadline().unwrap();
+        assert!(!d.is_available(t));
+        assert!(d.is_available(Timestamp::from_nanos(t.as_nanos() - 1)));
+    }
+
+    #[test]
+    fn a_threshold_prepared_for_another_model_still_works() {
+        let mut d = Detector::new(Config::builder().model(Model::Exponential).build().unwrap());
+        d.heartbeat(ms(0)).unwrap();
+        let foreign = Threshold::new(Model::Normal, 8.0).unwrap();
+        assert_eq!(d.deadline_for(&foreign), d.suspicion_deadline());
+        assert!(Threshold::new(Model::Normal, 0.0).is_err());
+        assert!(Threshold::new(Model::Normal, f64::NAN).is_err());
+    }
+
+    #[test]
+    fn window_size_bounds_the_memory_of_old_intervals() {
+        // Akka spec "use maxSampleSize heartbeats": with a window of 3, phi
+        // after three 100 ms intervals equals phi after three 500 ms
+        // intervals, scaled, once the older samples are gone.
+        let mut d = Detector::new(
+            Config::builder()
+                .max_sample_size(3)
+                .acceptable_pause(Duration::ZERO)
+                .min_std_deviation(Duration::from_millis(100))
+                .first_heartbeat_estimate(Duration::from_millis(100))
+                .build()
+                .unwrap(),
+        );
+        feed(&mut d, &[0, 100, 200, 300]);
+        // Window [100, 100, 100]: σ floored at 100 ms, y = (150 − 100)/100.
+        let phi1 = d.phi(ms(450));
+        feed(&mut d, &[800, 1300, 1800]);
+        assert_eq!(d.stats().mean, Duration::from_millis(500));
+        // Window [500, 500, 500]: y = (550 − 500)/100, the same 0.5.
+        let phi2 = d.phi(ms(2350));
+        assert!((phi1 - phi2).abs() < 1e-12, "{phi1} vs {phi2}");
+    }
+
+    #[test]
+    fn reset_forgets_everything() {
+        let mut d = Detector::default();
+        feed(&mut d, &[0, 1000]);
+        d.reset();
+        assert_eq!(d, Detector::default());
+        assert_eq!(d.heartbeat(ms(5)).unwrap().kind(), ArrivalKind::First);
+    }
+
+    #[test]
+    fn instants_and_timestamps_mix() {
+        let mut d = Detector::default();
+        let now = std::time::Instant::now();
+        d.heartbeat(now).unwrap();
+        assert_eq!(d.last_heartbeat(), Some(Timestamp::from(now)));
+        assert!(d.is_available(now + Duration::from_secs(1)));
+        assert!(!d.is_available(now + Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn detector_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Detector>();
+    }
+
+    #[test]
+    fn micros_conversion_rounds_and_saturates() {
+        assert_eq!(micros_saturating(1_499), 1);
+        assert_eq!(micros_saturating(1_500), 2);
+        assert_eq!(micros_saturating(u64::MAX), u32::MAX);
+    }
+}

@@ -1,0 +1,297 @@
+//! Suspicion models: how a window of intervals and a silence become phi.
+//!
+//! Every model shipped here is a *location–scale* model. From the window and
+//! the configuration it derives a [`Fit`]: a location `L` and a scale `S` in
+//! nanoseconds. A silence of `e` nanoseconds is standardised as
+//! `y = (e − L) / S`, and the model maps `y` to phi with a monotone function.
+//! Keeping the two steps apart has two payoffs:
+//!
+//! * the threshold can be converted once into a standardised value `y*`
+//!   (the model's quantile), so the suspicion deadline `L + y*·S` costs a
+//!   multiply and an add instead of a search;
+//! * a new estimator needs only its own file with a fit and a phi function
+//!   (and its inverse), plus one variant in [`Model`].
+//!
+//! | model | location `L` | scale `S` | phi(y) |
+//! |---|---|---|---|
+//! | [`Model::Normal`] | mean + pause | max(σ, min σ) | −log10 Q(y), exact (see `normal`) |
+//! | [`Model::Akka`] | mean + pause | max(σ, min σ) | Akka's logistic approximation |
+//! | [`Model::Exponential`] | pause | max(mean, min σ) | max(y, 0) / ln 10 |
+
+pub(crate) mod akka;
+pub(crate) mod exponential;
+pub(crate) mod normal;
+pub(crate) mod normal_tail;
+
+use crate::config::ConfigError;
+use crate::window::Window;
+use std::fmt;
+use std::str::FromStr;
+
+/// The distribution a detector assumes for heartbeat inter-arrival times.
+///
+/// All models share the window, the bootstrap, the acceptable pause and the
+/// rule that intervals ending a suspicion are not learnt; they differ in how
+/// a silence is turned into phi.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
+pub enum Model {
+    /// Normal inter-arrivals, as in Hayashibara et al. 2004:
+    /// phi = −log10 Q(z) with z = (silence − mean − pause) / max(σ, min σ)
+    /// and Q the upper tail of the standard normal distribution.
+    ///
+    /// Computed exactly in log space, so phi stays finite, accurate and
+    /// increasing for any silence, where the JVM detectors and the other Rust
+    /// crates return infinity a few intervals after the last heartbeat.
+    #[default]
+    Normal,
+    /// The logistic approximation of the normal distribution used by Akka,
+    /// Pekko and Hazelcast:
+    /// y = (silence − mean − pause) / max(σ, min σ),
+    /// e = exp(−y·(1.5976 + 0.070566·y²)), phi = −log10(e / (1 + e)).
+    ///
+    /// It gives the JVM's numbers wherever the JVM's are finite. Where the
+    /// JVM's `exp` underflows (y above about 21.6) and it reports infinity,
+    /// this model keeps computing `−log10(e / (1 + e))` in log space, which
+    /// is `y·(1.5976 + 0.070566·y²) / ln 10` to within rounding: finite and
+    /// still increasing.
+    Akka,
+    /// Exponential inter-arrivals, the model of Apache Cassandra:
+    /// phi = max(silence − pause, 0) / (max(mean, min σ) · ln 10).
+    ///
+    /// With a zero pause this is Cassandra's `PHI_FACTOR · silence / mean`.
+    /// The acceptable pause shifts the time axis exactly as it does for the
+    /// normal models (the first `pause` of a silence raises no suspicion),
+    /// and the minimum standard deviation floors the mean, which is the
+    /// standard deviation of an exponential distribution.
+    Exponential,
+}
+
+impl Model {
+    /// Every model, in a stable order (useful to sweep them all).
+    pub const ALL: [Model; 3] = [Model::Normal, Model::Akka, Model::Exponential];
+
+    /// The model's name as accepted by [`FromStr`]: `normal`, `akka` or `exponential`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Model::Normal => "normal",
+            Model::Akka => "akka",
+            Model::Exponential => "exponential",
+        }
+    }
+
+    /// Location and scale for the current window.
+    #[inline]
+    pub(crate) fn fit(self, window: &Window, params: &FitParams) -> Fit {
+        match self {
+            Model::Normal | Model::Akka => normal::fit(window, params),
+            Model::Exponential => exponential::fit(window, params),
+        }
+    }
+
+    /// Phi for a standardised silence `y`.
+    #[inline]
+    pub(crate) fn phi_from_y(self, y: f64) -> f64 {
+        match self {
+            Model::Normal => normal::phi_from_y(y),
+            Model::Akka => akka::phi_from_y(y),
+            Model::Exponential => exponential::phi_from_y(y),
+        }
+    }
+
+    /// The smallest standardised silence whose phi reaches `phi`, calibrated
+    /// against [`Model::phi_from_y`] so that deadlines and phi agree.
+    pub(crate) fn y_from_phi(self, phi: f64) -> f64 {
+        let guess = match self {
+            Model::Normal => normal::y_from_phi(phi),
+            Model::Akka => akka::y_from_phi(phi),
+            Model::Exponential => exponential::y_from_phi(phi),
+        };
+        calibrate(|y| self.phi_from_y(y), phi, guess)
+    }
+}
+
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Model {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Model::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| ConfigError::UnknownModel {
+                name: s.to_string(),
+            })
+    }
+}
+
+/// The configuration values a fit needs, in nanoseconds as `f64`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct FitParams {
+    pub pause_ns: f64,
+    pub min_std_ns: f64,
+}
+
+/// A model's location and scale for the current window, in nanoseconds.
+///
+/// Invariant: `scale > 0` and finite, `location` finite, `inv_scale = 1/scale`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Fit {
+    pub location: f64,
+    pub scale: f64,
+    pub inv_scale: f64,
+}
+
+impl Fit {
+    pub(crate) fn new(location: f64, scale: f64) -> Fit {
+        Fit {
+            location,
+            scale,
+            inv_scale: 1.0 / scale,
+        }
+    }
+
+    /// The standardised silence. Phi and deadlines both go through this one
+    /// expression, which is what makes them agree to the nanosecond.
+    #[inline]
+    pub(crate) fn standardise(&self, elapsed_ns: u64) -> f64 {
+        (elapsed_ns as f64 - self.location) * self.inv_scale
+    }
+
+    /// The smallest silence `e` (in whole nanoseconds) with
+    /// `standardise(e) >= y_threshold`, or `u64::MAX` if none is representable.
+    #[inline]
+    pub(crate) fn elapsed_at(&self, y_threshold: f64) -> u64 {
+        // Plain arithmetic, not `mul_add`: without a target FMA that is a
+        // library call.
+        let exact = y_threshold * self.scale + self.location;
+        // 2^64 as f64; NaN (excluded by the invariants) also lands here.
+        if exact >= 18_446_744_073_709_551_616.0 || exact.is_nan() {
+            return u64::MAX;
+        }
+        let mut e = if exact > 0.0 { exact.ceil() as u64 } else { 0 };
+        // The closed form is within a nanosecond or two of the answer; the
+        // rounding of `standardise` decides the last step, so walk there.
+        // Bounded: beyond 2^53 ns neighbouring integers share an f64, and
+        // there the first candidate stands.
+        for _ in 0..4 {
+            if e > 0 && self.standardise(e - 1) >= y_threshold {
+                e -= 1;
+            } else {
+                break;
+            }
+        }
+        for _ in 0..4 {
+            if self.standardise(e) < y_threshold && e < u64::MAX {
+                e += 1;
+            } else {
+                break;
+            }
+        }
+        e
+    }
+}
+
+/// Adjusts `guess` by whole ulps to the smallest `y` with `f(y) >= target`,
+/// assuming `f` is non-decreasing. Bounded; a poor guess is first repaired by
+/// bisection.
+fn calibrate(f: impl Fn(f64) -> f64, target: f64, guess: f64) -> f64 {
+    let mut y = if guess.is_finite() { guess } else { 0.0 };
+    // Establish a bracket [lo, hi] with f(lo) < target <= f(hi) if the guess is
+    // far off (it never is for the shipped models, but the search is cheap
+    // and makes the result independent of the guess's quality).
+    if !(f(y) >= target && f(y.next_down()) < target) {
+        let (mut lo, mut hi) = (y, y);
+        let mut step = 1.0f64.max(y.abs() * 1e-9);
+        for _ in 0..2100 {
+            if f(hi) >= target {
+                break;
+            }
+            hi += step;
+            step *= 2.0;
+        }
+        let mut step = 1.0f64.max(y.abs() * 1e-9);
+        for _ in 0..2100 {
+            if f(lo) < target {
+                break;
+            }
+            lo -= step;
+            step *= 2.0;
+        }
+        for _ in 0..2200 {
+            let mid = lo + (hi - lo) / 2.0;
+            if mid <= lo || mid >= hi {
+                break;
+            }
+            if f(mid) >= target {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        y = hi;
+    }
+    for _ in 0..64 {
+        if f(y.next_down()) >= target {
+            y = y.next_down();
+        } else {
+            break;
+        }
+    }
+    for _ in 0..64 {
+        if f(y) < target {
+            y = y.next_up();
+        } else {
+            break;
+        }
+    }
+    y
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_from_str() {
+        for m in Model::ALL {
+            assert_eq!(m.name().parse::<Model>().unwrap(), m);
+            assert_eq!(m.to_string(), m.name());
+        }
+        assert_eq!(" AKKA ".parse::<Model>().unwrap(), Model::Akka);
+        let err = "weibull".parse::<Model>().unwrap_err();
+        assert!(err.to_string().contains("weibull"), "{err}");
+    }
+
+    #[test]
+    fn calibrated_threshold_is_the_first_float_reaching_it() {
+        for m in Model::ALL {
+            for phi in [0.01, 0.5, 1.0, 3.0, 8.0, 10.0, 16.0, 100.0, 1e6] {
+                let y = m.y_from_phi(phi);
+                assert!(m.phi_from_y(y) >= phi, "{m} phi {phi}");
+                assert!(m.phi_from_y(y.next_down()) < phi, "{m} phi {phi}");
+            }
+        }
+    }
+
+    #[test]
+    fn elapsed_at_is_the_first_nanosecond_at_the_threshold() {
+        let fit = Fit::new(1_000_000_000.0, 100_000_000.0);
+        for y in [-3.0, 0.0, 0.123456789, 2.5, 5.612, 1e3] {
+            let e = fit.elapsed_at(y);
+            assert!(fit.standardise(e) >= y);
+            assert!(fit.standardise(e - 1) < y);
+        }
+        // Reached at once when the threshold lies before the last heartbeat.
+        assert_eq!(fit.elapsed_at(-20.0), 0);
+        // Beyond the clock's range: never.
+        assert_eq!(fit.elapsed_at(1e300), u64::MAX);
+    }
+}

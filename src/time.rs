@@ -1,0 +1,242 @@
+//! Time as the detector sees it: integer nanoseconds on a monotonic axis.
+//!
+//! A detector never reads a clock. Callers hand it the arrival time of each
+//! heartbeat and the time at which they want to know the suspicion level. Both
+//! are [`Timestamp`]s: a count of nanoseconds since an origin of the caller's
+//! choosing, stored as a `u64` (enough for 584 years).
+//!
+//! Two ways in, one representation:
+//!
+//! * live systems pass a [`std::time::Instant`], which converts to a
+//!   `Timestamp` measured from a process-wide origin (see
+//!   [`Timestamp::from_instant`]);
+//! * replayed traces build timestamps from numbers with
+//!   [`Timestamp::from_millis`], [`Timestamp::from_nanos`] or
+//!   [`Timestamp::try_from_millis_f64`].
+//!
+//! Wall-clock time (`SystemTime`) is deliberately not accepted: a wall clock
+//! that steps backwards or forwards (NTP, VM migration) turns into phantom
+//! silences, which is how several JVM clusters lost healthy members.
+
+use std::fmt;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// A point in time, in nanoseconds since a caller-chosen origin.
+///
+/// Timestamps from different origins must not be mixed in one detector. The
+/// conversions from [`Instant`] all share one origin per process, so they can
+/// be mixed freely with each other.
+///
+/// ```
+/// use accrual::Timestamp;
+/// let t = Timestamp::from_millis(1_500);
+/// assert_eq!(t.as_nanos(), 1_500_000_000);
+/// assert_eq!(Timestamp::from_millis(2_000).saturating_duration_since(t).as_millis(), 500);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct Timestamp(u64);
+
+impl Timestamp {
+    /// The origin.
+    pub const ZERO: Timestamp = Timestamp(0);
+    /// The latest representable time (about 584 years after the origin).
+    pub const MAX: Timestamp = Timestamp(u64::MAX);
+
+    /// A timestamp `nanos` nanoseconds after the origin.
+    pub const fn from_nanos(nanos: u64) -> Self {
+        Timestamp(nanos)
+    }
+
+    /// A timestamp `micros` microseconds after the origin, saturating at [`Timestamp::MAX`].
+    pub const fn from_micros(micros: u64) -> Self {
+        Timestamp(micros.saturating_mul(1_000))
+    }
+
+    /// A timestamp `millis` milliseconds after the origin, saturating at [`Timestamp::MAX`].
+    pub const fn from_millis(millis: u64) -> Self {
+        Timestamp(millis.saturating_mul(1_000_000))
+    }
+
+    /// A timestamp from a fractional number of milliseconds, as found in traces.
+    ///
+    /// The value is rounded to the nearest nanosecond.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidTimestamp`] if `millis` is NaN, infinite, negative, or beyond
+    /// [`Timestamp::MAX`].
+    ///
+    /// ```
+    /// use accrual::Timestamp;
+    /// assert_eq!(Timestamp::try_from_millis_f64(1.25).unwrap().as_nanos(), 1_250_000);
+    /// assert!(Timestamp::try_from_millis_f64(-1.0).is_err());
+    /// assert!(Timestamp::try_from_millis_f64(f64::NAN).is_err());
+    /// ```
+    pub fn try_from_millis_f64(millis: f64) -> Result<Self, InvalidTimestamp> {
+        let nanos = (millis * 1e6).round();
+        // `u64::MAX as f64` rounds up to 2^64, so `<` (not `<=`) keeps the cast exact.
+        if millis.is_finite() && nanos >= 0.0 && nanos < u64::MAX as f64 {
+            Ok(Timestamp(nanos as u64))
+        } else {
+            Err(InvalidTimestamp { millis })
+        }
+    }
+
+    /// The same instant expressed against the process-wide origin used for
+    /// [`Instant`] conversions.
+    ///
+    /// The origin is fixed the first time any `Instant` is converted (or
+    /// [`Timestamp::now`] is called) and lies far enough in the past that
+    /// instants captured earlier in the process still map to distinct,
+    /// correctly ordered timestamps.
+    pub fn from_instant(instant: Instant) -> Self {
+        let origin = process_origin();
+        let nanos = instant.saturating_duration_since(origin).as_nanos();
+        Timestamp(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+
+    /// The current time of the monotonic clock, as a timestamp against the
+    /// process-wide origin.
+    pub fn now() -> Self {
+        Self::from_instant(Instant::now())
+    }
+
+    /// Nanoseconds since the origin.
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+
+    /// Milliseconds since the origin, as a fraction.
+    pub fn as_millis_f64(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+
+    /// The time elapsed from `earlier` to `self`, or zero if `earlier` is later.
+    pub const fn saturating_duration_since(self, earlier: Timestamp) -> Duration {
+        Duration::from_nanos(self.0.saturating_sub(earlier.0))
+    }
+
+    /// `self + d`, saturating at [`Timestamp::MAX`].
+    pub fn saturating_add(self, d: Duration) -> Timestamp {
+        Timestamp(self.0.saturating_add(duration_nanos(d)))
+    }
+
+    /// `self + nanos`, saturating at [`Timestamp::MAX`].
+    pub(crate) const fn saturating_add_nanos(self, nanos: u64) -> Timestamp {
+        Timestamp(self.0.saturating_add(nanos))
+    }
+}
+
+impl From<Instant> for Timestamp {
+    fn from(instant: Instant) -> Self {
+        Timestamp::from_instant(instant)
+    }
+}
+
+/// A [`Duration`] since the caller's origin.
+impl From<Duration> for Timestamp {
+    fn from(since_origin: Duration) -> Self {
+        Timestamp(duration_nanos(since_origin))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}ms", self.as_millis_f64())
+    }
+}
+
+/// A duration in nanoseconds, saturating at `u64::MAX` (584 years).
+pub(crate) fn duration_nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// The origin shared by every `Instant` conversion in this process.
+fn process_origin() -> Instant {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    *ORIGIN.get_or_init(|| {
+        let now = Instant::now();
+        // Reach back so that instants captured before the first conversion
+        // (a receive time taken just before the first heartbeat call) still
+        // convert to their true offsets instead of collapsing onto zero. Not
+        // every platform can represent an instant a day before boot, hence
+        // the fallbacks.
+        [86_400, 3_600, 60, 1]
+            .iter()
+            .find_map(|&secs| now.checked_sub(Duration::from_secs(secs)))
+            .unwrap_or(now)
+    })
+}
+
+/// A fractional millisecond value that is not a valid [`Timestamp`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InvalidTimestamp {
+    /// The rejected value, in milliseconds.
+    pub millis: f64,
+}
+
+impl fmt::Display for InvalidTimestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid timestamp {} ms: expected a finite, non-negative number of milliseconds \
+             below 1.8e16",
+            self.millis
+        )
+    }
+}
+
+impl std::error::Error for InvalidTimestamp {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn millis_constructors_agree() {
+        assert_eq!(Timestamp::from_millis(3), Timestamp::from_micros(3_000));
+        assert_eq!(Timestamp::from_millis(3), Timestamp::from_nanos(3_000_000));
+        assert_eq!(
+            Timestamp::try_from_millis_f64(3.0).unwrap(),
+            Timestamp::from_millis(3)
+        );
+    }
+
+    #[test]
+    fn huge_values_saturate_instead_of_overflowing() {
+        assert_eq!(Timestamp::from_millis(u64::MAX), Timestamp::MAX);
+        assert_eq!(Timestamp::from_micros(u64::MAX), Timestamp::MAX);
+        assert_eq!(
+            Timestamp::MAX.saturating_add(Duration::from_secs(1)),
+            Timestamp::MAX
+        );
+        assert_eq!(Timestamp::from(Duration::MAX), Timestamp::MAX);
+    }
+
+    #[test]
+    fn fractional_millis_reject_what_is_not_a_time() {
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.5, 1e17] {
+            let err = Timestamp::try_from_millis_f64(bad).unwrap_err();
+            assert!(err.millis.is_nan() == bad.is_nan());
+        }
+        assert_eq!(
+            Timestamp::try_from_millis_f64(0.0000004).unwrap(),
+            Timestamp::ZERO
+        );
+    }
+
+    #[test]
+    fn instants_keep_their_order_and_spacing() {
+        let a = Instant::now();
+        let b = a + Duration::from_millis(250);
+        let (ta, tb) = (Timestamp::from(a), Timestamp::from(b));
+        assert!(
+            ta > Timestamp::ZERO,
+            "the origin lies before the first instant"
+        );
+        assert_eq!(tb.saturating_duration_since(ta), Duration::from_millis(250));
+    }
+}

@@ -1,0 +1,281 @@
+//! The sliding window of heartbeat inter-arrival times, with exact running sums.
+//!
+//! Intervals are stored as whole microseconds in a `u32` ring buffer: 4 bytes
+//! per sample, enough for intervals up to 71 minutes (longer ones saturate,
+//! see [`MAX_INTERVAL_MICROS`]). Microseconds lose nothing that matters to a
+//! failure detector, whose intervals are milliseconds to seconds.
+//!
+//! The sum and the sum of squares are kept as integers (`u64` and `u128`), so
+//! adding and evicting samples is exact: after a billion heartbeats the mean
+//! and variance are exactly those of the samples in the window, with none of
+//! the drift that floating-point running sums accumulate. The variance is
+//! computed as `(n·Σx² − (Σx)²) / n²` with the numerator in exact integer
+//! arithmetic, which also removes the cancellation that makes the textbook
+//! `Σx²/n − mean²` formula lose precision (or go negative) when the intervals
+//! are large and regular.
+
+/// The largest interval a window can hold, in microseconds (about 71.6 minutes).
+/// Longer intervals are stored as this value.
+pub const MAX_INTERVAL_MICROS: u32 = u32::MAX;
+
+/// The largest window a detector accepts (2^24 samples, 64 MiB).
+///
+/// The bound keeps `n · Σx²` inside `u128`: with `n ≤ 2^24` and every sample
+/// below 2^32, `n · Σx² < 2^24 · 2^24 · 2^64 = 2^112`.
+pub const MAX_SAMPLE_SIZE: usize = 1 << 24;
+
+/// A fixed-capacity ring buffer of intervals with exact running statistics.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Ring storage, allocated once at its full capacity so the memory use is
+    /// exactly 4 bytes per sample and pushing never allocates.
+    samples: Box<[u32]>,
+    /// Number of valid samples, at most `samples.len()`.
+    len: u32,
+    /// Index the next sample is written to; the oldest sample once full.
+    head: u32,
+    /// Exact Σx over the valid samples, in microseconds.
+    sum: u64,
+    /// Exact Σx² over the valid samples, in microseconds squared.
+    sum_sq: u128,
+}
+
+impl Window {
+    /// An empty window holding at most `capacity` samples.
+    ///
+    /// `capacity` is clamped to `1..=MAX_SAMPLE_SIZE`; configuration validation
+    /// rejects other values before they get here.
+    pub fn with_capacity(capacity: usize) -> Self {
+        let capacity = capacity.clamp(1, MAX_SAMPLE_SIZE);
+        Window {
+            samples: vec![0; capacity].into_boxed_slice(),
+            len: 0,
+            head: 0,
+            sum: 0,
+            sum_sq: 0,
+        }
+    }
+
+    /// Maximum number of samples.
+    pub fn capacity(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Number of samples currently held.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether the window holds no sample.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Removes every sample, keeping the allocation.
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.head = 0;
+        self.sum = 0;
+        self.sum_sq = 0;
+    }
+
+    /// Appends one interval, evicting the oldest if the window is full. O(1).
+    #[inline]
+    pub fn push(&mut self, micros: u32) {
+        let head = self.head as usize;
+        let capacity = self.samples.len();
+        // `head < capacity` is an invariant, so this indexing cannot fail;
+        // `get_mut` keeps the hot path free of a panic branch anyway.
+        if let Some(slot) = self.samples.get_mut(head) {
+            if self.len as usize == capacity {
+                let old = *slot;
+                self.sum -= u64::from(old);
+                self.sum_sq -= u128::from(u64::from(old) * u64::from(old));
+            } else {
+                self.len += 1;
+            }
+            *slot = micros;
+            self.sum += u64::from(micros);
+            self.sum_sq += u128::from(u64::from(micros) * u64::from(micros));
+            let next = head + 1;
+            self.head = if next == capacity { 0 } else { next as u32 };
+        }
+    }
+
+    /// The samples from oldest to newest.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let (newer, older) = self.samples.split_at(self.head as usize);
+        let older_valid = (self.len as usize).saturating_sub(newer.len());
+        older[..older_valid.min(older.len())]
+            .iter()
+            .chain(newer[..newer.len().min(self.len as usize)].iter())
+            .copied()
+    }
+
+    /// Exact Σx in microseconds.
+    pub fn sum_micros(&self) -> u64 {
+        self.sum
+    }
+
+    /// Exact Σx² in microseconds squared.
+    pub fn sum_sq_micros(&self) -> u128 {
+        self.sum_sq
+    }
+
+    /// Mean interval in microseconds, or 0 for an empty window.
+    #[inline]
+    pub fn mean_micros(&self) -> f64 {
+        if self.len == 0 {
+            0.0
+        } else {
+            self.sum as f64 / f64::from(self.len)
+        }
+    }
+
+    /// Population variance in microseconds squared, or 0 for an empty window.
+    ///
+    /// Exact up to one final rounding: the numerator `n·Σx² − (Σx)²` is an
+    /// exact non-negative integer (Cauchy–Schwarz), so the result is never
+    /// negative and never NaN.
+    #[inline]
+    pub fn variance_micros2(&self) -> f64 {
+        if self.len == 0 {
+            return 0.0;
+        }
+        self.variance_numerator() / (f64::from(self.len) * f64::from(self.len))
+    }
+
+    /// `n·Σx² − (Σx)²`, which is `n²` times the population variance, in
+    /// microseconds squared: exact until the final conversion to `f64`.
+    #[inline]
+    pub fn variance_numerator(&self) -> f64 {
+        let n = u128::from(self.len);
+        let sum = u128::from(self.sum);
+        u128_to_f64(n * self.sum_sq - sum * sum)
+    }
+
+    /// Population standard deviation in microseconds.
+    #[inline]
+    pub fn std_dev_micros(&self) -> f64 {
+        self.variance_micros2().sqrt()
+    }
+}
+
+/// `u128 → f64` without the software conversion routine in the common case.
+///
+/// The numerator of the variance fits in 64 bits unless the standard deviation
+/// exceeds ~4 s at window 1000; the two-part form is within one ulp.
+#[inline]
+fn u128_to_f64(x: u128) -> f64 {
+    let hi = (x >> 64) as u64;
+    let lo = x as u64;
+    if hi == 0 {
+        lo as f64
+    } else {
+        (hi as f64) * 18_446_744_073_709_551_616.0 + lo as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_and_population_variance_by_hand() {
+        // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, population variance 4 (the textbook example).
+        let mut w = Window::with_capacity(8);
+        for x in [2, 4, 4, 4, 5, 5, 7, 9] {
+            w.push(x);
+        }
+        assert_eq!(w.len(), 8);
+        assert_eq!(w.mean_micros(), 5.0);
+        assert_eq!(w.variance_micros2(), 4.0);
+        assert_eq!(w.std_dev_micros(), 2.0);
+    }
+
+    #[test]
+    fn full_window_evicts_the_oldest_sample() {
+        let mut w = Window::with_capacity(3);
+        for x in [100, 1, 2, 3] {
+            w.push(x);
+        }
+        assert_eq!(w.iter().collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(w.sum_micros(), 6);
+        assert_eq!(w.sum_sq_micros(), 14);
+        assert_eq!(w.mean_micros(), 2.0);
+    }
+
+    #[test]
+    fn iteration_is_oldest_first_before_and_after_wrapping() {
+        let mut w = Window::with_capacity(4);
+        w.push(1);
+        w.push(2);
+        assert_eq!(w.iter().collect::<Vec<_>>(), vec![1, 2]);
+        for x in 3..=9 {
+            w.push(x);
+        }
+        assert_eq!(w.iter().collect::<Vec<_>>(), vec![6, 7, 8, 9]);
+    }
+
+    #[test]
+    fn regular_large_intervals_keep_their_exact_variance() {
+        // The case where `Σx²/n − mean²` in f64 cancels badly: 999 samples of
+        // 1_000_000 and one of 1_000_001. Exact population variance:
+        // mean = 1_000_000 + 1/1000, variance = (1/1000)(1 − 1/1000) = 0.000999.
+        let mut w = Window::with_capacity(1000);
+        for _ in 0..999 {
+            w.push(1_000_000);
+        }
+        w.push(1_000_001);
+        let v = w.variance_micros2();
+        assert!((v - 0.000_999).abs() < 1e-15, "variance {v}");
+    }
+
+    #[test]
+    fn sums_do_not_drift_over_many_wraps() {
+        // Ten million pushes through a window of 1000 with varied values:
+        // the running sums must equal a fresh recomputation exactly.
+        let mut w = Window::with_capacity(1000);
+        let mut x: u32 = 12_345;
+        for _ in 0..10_000_000u32 {
+            // xorshift32: cheap deterministic variety, including large values.
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            w.push(x);
+        }
+        let sum: u64 = w.iter().map(u64::from).sum();
+        let sum_sq: u128 = w.iter().map(|v| u128::from(v) * u128::from(v)).sum();
+        assert_eq!(w.sum_micros(), sum);
+        assert_eq!(w.sum_sq_micros(), sum_sq);
+        assert_eq!(w.len(), 1000);
+    }
+
+    #[test]
+    fn extreme_samples_do_not_overflow() {
+        let mut w = Window::with_capacity(4);
+        for _ in 0..9 {
+            w.push(MAX_INTERVAL_MICROS);
+        }
+        assert_eq!(w.mean_micros(), f64::from(u32::MAX));
+        assert_eq!(w.variance_micros2(), 0.0);
+        w.push(0);
+        // Samples {max, max, max, 0}: variance = max² · 3/16.
+        let expected = f64::from(u32::MAX).powi(2) * 3.0 / 16.0;
+        assert!((w.variance_micros2() / expected - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn empty_window_reports_zeros_not_nan() {
+        let w = Window::with_capacity(10);
+        assert_eq!(w.mean_micros(), 0.0);
+        assert_eq!(w.variance_micros2(), 0.0);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn capacity_is_clamped_to_the_supported_range() {
+        assert_eq!(Window::with_capacity(0).capacity(), 1);
+        assert_eq!(Window::with_capacity(5).capacity(), 5);
+    }
+}
