@@ -172,3 +172,35 @@ proptest! {
         prop_assert!((got - mean).abs() <= 1e-3 + 1e-9 * mean, "{} vs {}", got, mean);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The heartbeat path's shortcut (a drifting lower bound on the deadline)
+    /// must decide exactly like the exact rule: an interval is recorded if and
+    /// only if the peer was available at its arrival.
+    #[test]
+    fn recording_matches_availability_at_arrival(
+        config in config(),
+        gaps in prop::collection::vec(
+            prop_oneof![
+                8 => 90_000_000u64..110_000_000,
+                2 => 1u64..400_000_000,
+                1 => 1u64..5_000_000_000,
+            ],
+            1..600,
+        ),
+    ) {
+        let mut d = Detector::new(config);
+        let mut t = 1_000_000_000u64;
+        d.heartbeat(Timestamp::from_nanos(t)).unwrap();
+        for g in gaps {
+            t += g;
+            let at = Timestamp::from_nanos(t);
+            let available = d.clone().is_available(at);
+            let arrival = d.heartbeat(at).unwrap();
+            prop_assert_eq!(arrival.is_recorded(), available, "gap {}", g);
+            prop_assert_eq!(arrival.is_recovery(), !available);
+        }
+    }
+}

@@ -15,11 +15,13 @@ from another library.
 What is generated:
 
 * POS   phi(z) = -log10 Q(z) on z in [0, 10): 40 pieces of width 1/4,
-        degree 8 in t = 4 z - i, t in [0, 1).
+        degree 8 in t = 4 z - i, t in [0, 1].
 * NEG   phi(z) on z in (-3, 0): 24 pieces of width 1/8, degree 8 in
         t = (j + 1) - 8 w, w = -z, t in (0, 1].
-* NEGF  F(w) = ln(phi(-w)) + w^2/2 on w in [3, 10): 28 pieces of width
-        1/4, degree 8 in t = 4 w - m; phi(-w) = exp(F(w) - w^2/2).
+* NEGX  phi(-w) = 2^(y(w)/64) on w in [3, 10): 28 pieces of width 1/4.
+        Piece m stores the integer Y_m = round(y(w_m)) at its left end
+        w_m (as SHIFTER + Y_m) and a degree-8 polynomial for
+        h(t) = y(w_m + t/4) - Y_m, t = 4 w - (12 + m) in [0, 1].
 * ASYM  d(u) = c(u)/u (degree 8) with c(u) = ln(z M(z)), u = 1/z^2,
         u in (0, 1/100],
         where M(z) = Q(z)/pdf(z) is Mills' ratio.  Used for |z| >= 10.
@@ -28,17 +30,17 @@ What is generated:
 * LN    ln(c_j), 1/c_j for c_j = 1 + (j + 1/2)/32, and the polynomial
         of (log1p(r) - r)/r^2 on |r| <= 1/64.
 
-Polynomials are evaluated with Estrin's scheme, the degree-8 pieces
-with two Horner steps on top (fixed operation order, replayed exactly
-below).  Every piece is a Chebyshev interpolant (first-kind nodes) computed in
-high precision, converted to the monomial basis in t and rounded to
-binary64.  The constant term of every table piece is then replaced by the
-correctly rounded function value at the piece's expansion point.  After rounding, the
-script replays the Rust evaluation in IEEE binary64 (Python floats are
-binary64 and the Rust code uses no fused multiply-add) and nudges
-coefficients by single ulps where needed so that the piecewise function
-never decreases across a piece boundary.  It then checks the replayed
-phi against mpmath on a few thousand points and prints the worst
+Polynomials are evaluated with Estrin's scheme, the degree-8 pieces with
+two Horner steps on top (the operation order is fixed and replayed exactly
+below).  Every piece is a Chebyshev interpolant (first-kind nodes) computed
+in high precision, converted to the monomial basis in t and rounded to
+binary64; the constant term of every table piece is then replaced by the
+correctly rounded function value at the piece's left end.  After rounding,
+the script replays the Rust evaluation in IEEE binary64 (Python floats are
+binary64, math.* is not used, and the Rust code uses no fused multiply-add)
+and nudges coefficients by single ulps where needed so that the piecewise
+function never decreases across a piece boundary.  It then checks the
+replayed phi against mpmath on a few thousand points and prints the worst
 relative error to stderr.
 """
 
@@ -74,10 +76,10 @@ def phi_exact(z):
     return -mp.log1p(-q_upper(-z)) / LN10
 
 
-def f_exact(w):
-    """F(w) = ln(phi(-w)) + w^2/2 (smooth, slowly varying for w > 0)."""
+def y_exact(w):
+    """y(w) = 64 log2(phi(-w)): phi(-w) in units of 2^(1/64)."""
     w = mp.mpf(w)
-    return mp.log(phi_exact(-w)) + w * w / 2
+    return 64 * mp.log(phi_exact(-w)) / mp.log(2)
 
 
 def c_exact(u):
@@ -217,11 +219,14 @@ def build_neg():
     return pieces
 
 
-def build_negf():
+def build_negx():
+    """Pieces [c0..c8, SHIFTER + Y_m] for y(w) = 64 log2 phi(-w)."""
     pieces = []
     for m in range(NEGF_N):
         lo = mp.mpf(NEGF_W0) + mp.mpf(m) / NEGF_K
-        pieces.append(fit_piece(lambda t, lo=lo: f_exact(lo + t / NEGF_K)))
+        big_y = int(mp.nint(y_exact(lo)))
+        c = fit_piece(lambda t, lo=lo, big_y=big_y: y_exact(lo + t / NEGF_K) - big_y)
+        pieces.append(c + [SHIFTER + big_y])
     return pieces
 
 
@@ -274,9 +279,10 @@ def build_ln():
     return ln_c, inv_c, poly
 
 
+SHIFTER = 6755399441055744.0  # 1.5 * 2^52
 POS = build_pos()
 NEG = build_neg()
-NEGF = build_negf()
+NEGX = build_negx()
 ASYM = build_asym()
 EXP_T_HI, EXP_T_LO, EXP_P, LN2_N_HI, LN2_N_LO, N_OVER_LN2 = build_exp()
 LN_C, INV_C, LN_P = build_ln()
@@ -285,7 +291,7 @@ LN2 = float(mp.log(2))
 C1 = float(mp.log(mp.sqrt(2 * mp.pi)))  # ln sqrt(2 pi)
 C2 = float(mp.log(mp.sqrt(2 * mp.pi) * LN10))  # ln(sqrt(2 pi) ln 10)
 INV_LN10 = float(1 / LN10)
-SHIFTER = 6755399441055744.0  # 1.5 * 2^52
+LN2_64 = float(mp.log(2) / 64)
 SPLITTER = 134217729.0  # 2^27 + 1
 W_ZERO = 38.7
 
@@ -299,6 +305,10 @@ def py_exp_dd(xh, xl):
     ki = f2b(kf) - f2b(SHIFTER)
     kd = kf - SHIFTER
     r = ((xh - kd * LN2_N_HI) + xl) - kd * LN2_N_LO
+    return py_exp_tail(ki, r)
+
+
+def py_exp_tail(ki, r):
     j = ki & (EXP_N - 1)
     e = ki >> 6
     em1 = r + (r * r) * poly4(EXP_P, r)
@@ -354,14 +364,17 @@ def py_phi(z):
     if not (z >= -W_ZERO):
         return 0.0
     w = -z
-    wh, wl = py_split(w)
-    xh = -0.5 * (wh * wh)
     if w < 10.0:
         s = w * NEGF_K
         m, n = split_index(s)
-        f = poly9(NEGF[m - NEGF_K * NEGF_W0], s - n)
-        xl = f - (wh * wl + 0.5 * (wl * wl))
-        return py_exp_dd(xh, xl)
+        piece = NEGX[m - NEGF_K * NEGF_W0]
+        h = poly9(piece, s - n)
+        rh = h + piece[9]
+        k = f2b(rh) - f2b(SHIFTER)
+        f = h - (rh - piece[9])
+        return py_exp_tail(k, f * LN2_64)
+    wh, wl = py_split(w)
+    xh = -0.5 * (wh * wh)
     rr = 1.0 / w
     u = rr * rr
     xl = (u * poly9(ASYM, u) - C2) - (wh * wl + 0.5 * (wl * wl))
@@ -410,15 +423,15 @@ def fix_edges():
     guard = 0
     w0 = -float(NEGF_W0)
     while py_phi(w0) > min(py_phi(next_up(w0)), NEG[-1][0]):
-        NEGF[0][0] = next_down(NEGF[0][0])
+        NEGX[0][0] = next_down(NEGX[0][0])
         guard += 1
         total += 1
         if guard > 100:
             raise SystemExit("z = -3 fix did not converge")
-    # w = 10: asymptotic branch must not exceed the NEGF branch just below.
+    # w = 10: asymptotic branch must not exceed the NEGX branch just below.
     guard = 0
     while py_phi(-10.0) > py_phi(next_up(-10.0)):
-        NEGF[-1][1] = next_up(NEGF[-1][1])  # raise F (and phi) near t = 1
+        NEGX[-1][1] = next_up(NEGX[-1][1])  # raise y (and phi) near t = 1
         guard += 1
         total += 1
         if guard > 1000:
@@ -523,12 +536,19 @@ def main():
         "phi(z) on [-(j+1)/8, -j/8], variable t = (j + 1) - 8 w with w = -z.",
         NEG,
     )
-    print_table(
-        out,
-        "NEGF",
-        "F(w) = ln(phi(-w)) + w^2/2 on [3 + m/4, 3 + (m+1)/4), t = 4 w - (12 + m).",
-        NEGF,
-    )
+    out.append("/// 64 log2(phi(-w)) - Y_m on [3 + m/4, 3 + (m+1)/4), t = 4 w - (12 + m);")
+    out.append("/// `shift` is SHIFTER + Y_m.")
+    out.append(f"static NEGX: [ExpPiece; {len(NEGX)}] = [")
+    for p in NEGX:
+        out.append("    ExpPiece {")
+        out.append("        c: [")
+        for c in p[:9]:
+            out.append(f"            {fmt(c)},")
+        out.append("        ],")
+        out.append(f"        shift: {fmt(p[9])},")
+        out.append("    },")
+    out.append("];")
+    out.append("")
     print_array(out, "ASYM",
                 "d(u) = c(u)/u, c(u) = ln(z M(z)), u = 1/z^2 in (0, 1/100].", ASYM)
     print_array(out, "EXP_T_HI", "2^(j/64) rounded to binary64.", EXP_T_HI, "static")
@@ -542,6 +562,8 @@ def main():
     out.append(f"const LN2_N_HI: f64 = {fmt(LN2_N_HI)};")
     out.append("/// ln(2)/64 - LN2_N_HI.")
     out.append(f"const LN2_N_LO: f64 = {fmt(LN2_N_LO)};")
+    out.append("/// ln(2)/64 rounded to binary64.")
+    out.append(f"const LN2_64: f64 = {fmt(LN2_64)};")
     out.append("/// 64/ln(2).")
     out.append(f"const N_OVER_LN2: f64 = {fmt(N_OVER_LN2)};")
     out.append("/// ln(sqrt(2 pi)).")
