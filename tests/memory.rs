@@ -1,0 +1,56 @@
+//! Memory: a detector costs 4 bytes per window sample plus a small fixed
+//! header, measured with a counting allocator rather than estimated.
+
+use accrual::{Config, Detector, Timestamp};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Counts the bytes currently allocated through the global allocator.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::SeqCst);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Heap bytes allocated by `f`'s result, which is kept alive while counting.
+fn heap_bytes_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = LIVE.load(Ordering::SeqCst);
+    let value = f();
+    let after = LIVE.load(Ordering::SeqCst);
+    (value, after - before)
+}
+
+#[test]
+fn a_detector_costs_four_bytes_per_sample_plus_a_small_header() {
+    // This test is the only one in its binary, so no other thread allocates
+    // while it counts.
+    for window in [1usize, 10, 1000, 100_000] {
+        let config = Config::builder().max_sample_size(window).build().unwrap();
+        let (mut detector, heap) = heap_bytes_of(|| Detector::new(config));
+        assert_eq!(heap, 4 * window, "window {window}");
+        // Heartbeats never allocate.
+        let (_, more) = heap_bytes_of(|| {
+            for i in 0..(2 * window as u64 + 10) {
+                detector
+                    .heartbeat(Timestamp::from_millis(i * 1000))
+                    .unwrap();
+            }
+        });
+        assert_eq!(more, 0, "window {window}");
+    }
+    let header = std::mem::size_of::<Detector>();
+    println!("size_of::<Detector>() = {header} bytes");
+    assert!(header <= 320, "fixed header is {header} bytes");
+}
