@@ -702,6 +702,35 @@ impl State {
     }
 }
 
+/// Replay support: the recording decision made outside the state.
+impl State {
+    /// Feeds one arrival at `at_ns` like [`State::heartbeat`], except that
+    /// the caller decides whether the interval is learnt. A sweep over many
+    /// thresholds shares one state while their decisions agree, and knows
+    /// each threshold's deadline already. Returns `false` (and changes
+    /// nothing) for an arrival earlier than the last one.
+    pub(crate) fn replay(&mut self, params: &Params, at_ns: u64, record: bool) -> bool {
+        if !self.monitoring {
+            return self.heartbeat(params, Timestamp::from_nanos(at_ns)).is_ok();
+        }
+        if at_ns < self.last_ns {
+            return false;
+        }
+        let elapsed = at_ns - self.last_ns;
+        self.last_ns = at_ns;
+        if record && elapsed > 0 {
+            self.window.push(micros_saturating(elapsed));
+            self.cache.invalidate();
+        }
+        true
+    }
+
+    /// Number of intervals in the window.
+    pub(crate) fn samples(&self) -> usize {
+        self.window.len()
+    }
+}
+
 /// Nanoseconds to whole microseconds, rounded to nearest, saturating at the
 /// window's largest storable interval.
 #[inline]

@@ -43,7 +43,9 @@
 pub mod config;
 pub mod detector;
 pub mod model;
+pub mod qos;
 pub mod time;
+pub mod trace;
 pub mod window;
 
 pub use config::{Config, ConfigBuilder, ConfigError};

@@ -1,0 +1,445 @@
+//! Quality of service of a detector on a trace, after Chen, Toueg and
+//! Aguilera (*On the Quality of Service of Failure Detectors*, IEEE TC 2002).
+//!
+//! A trace of a live node is replayed through a detector. After each arrival
+//! `a_i` (from the warm-up on, and except the last), the detector's
+//! suspicion deadline `d_i` is read: the silence after `a_i` at which phi
+//! reaches the threshold.
+//!
+//! * `d_i` is a **detection time** sample: had the node crashed right after
+//!   `a_i`, it would have been suspected `d_i` later.
+//! * If the next heartbeat came later, `a_{i+1} − a_i > d_i`, the live node
+//!   was wrongly suspected: a **mistake**, lasting `a_{i+1} − a_i − d_i`.
+//!
+//! The detector's own rules apply during the replay (bootstrap from the first
+//! arrival, intervals that end a suspicion are not learnt), so the numbers
+//! depend on the threshold exactly as they would in production. From these
+//! come Chen's metrics: mistake rate (per hour), mean mistake duration
+//! (T_M), mean time between mistakes (T_MR) and query accuracy (P_A, the
+//! fraction of time the live node was trusted).
+//!
+//! [`score`] replays one configuration the straightforward way, through a
+//! [`Detector`]. [`sweep`] scores many thresholds of one model in a single
+//! pass: detectors that differ only by threshold keep identical windows
+//! until one of them stops learning an interval that the others learn, so
+//! they share one state until then, and join again once the difference has
+//! left the window. The two give identical results (tested).
+
+use crate::config::{Config, ConfigError};
+use crate::detector::{Detector, Params, State};
+use crate::time::Timestamp;
+use std::time::Duration;
+
+/// Accumulated QoS counts of one configuration over one or more nodes.
+///
+/// Counts and durations add up over nodes ([`Qos::merge`]); the rates and
+/// means are derived from the totals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Qos {
+    /// Number of detection-time samples (scored arrivals).
+    pub samples: u64,
+    /// Sum of the detection-time samples, in nanoseconds.
+    pub detection_ns: u128,
+    /// The largest detection-time sample, in nanoseconds.
+    pub max_detection_ns: u64,
+    /// Number of wrong suspicions.
+    pub mistakes: u64,
+    /// Total time the live node was wrongly suspected, in nanoseconds.
+    pub mistake_ns: u128,
+    /// Time covered by the scored part of the trace (`a_n − a_warmup` per
+    /// node), in nanoseconds.
+    pub observed_ns: u128,
+}
+
+impl Qos {
+    /// Adds another node's (or chunk's) counts.
+    pub fn merge(&mut self, other: &Qos) {
+        self.samples += other.samples;
+        self.detection_ns += other.detection_ns;
+        self.max_detection_ns = self.max_detection_ns.max(other.max_detection_ns);
+        self.mistakes += other.mistakes;
+        self.mistake_ns += other.mistake_ns;
+        self.observed_ns += other.observed_ns;
+    }
+
+    /// Mean detection time in milliseconds (0 without samples).
+    pub fn mean_detection_ms(&self) -> f64 {
+        if self.samples == 0 {
+            0.0
+        } else {
+            self.detection_ns as f64 / self.samples as f64 / 1e6
+        }
+    }
+
+    /// The largest detection time in milliseconds.
+    pub fn max_detection_ms(&self) -> f64 {
+        self.max_detection_ns as f64 / 1e6
+    }
+
+    /// Total mistake time in milliseconds.
+    pub fn mistake_ms(&self) -> f64 {
+        self.mistake_ns as f64 / 1e6
+    }
+
+    /// Mistakes per hour of observed time (0 if nothing was observed).
+    pub fn mistakes_per_hour(&self) -> f64 {
+        if self.observed_ns == 0 {
+            0.0
+        } else {
+            self.mistakes as f64 / (self.observed_ns as f64 / 3.6e12)
+        }
+    }
+
+    /// Mean duration of a mistake in milliseconds, Chen's T_M (0 without mistakes).
+    pub fn mean_mistake_ms(&self) -> f64 {
+        if self.mistakes == 0 {
+            0.0
+        } else {
+            self.mistake_ns as f64 / self.mistakes as f64 / 1e6
+        }
+    }
+
+    /// Mean time between mistakes in seconds, Chen's T_MR: observed time
+    /// over the number of mistakes (infinite without mistakes).
+    pub fn mean_recurrence_s(&self) -> f64 {
+        if self.mistakes == 0 {
+            f64::INFINITY
+        } else {
+            self.observed_ns as f64 / self.mistakes as f64 / 1e9
+        }
+    }
+
+    /// Chen's query accuracy P_A: the fraction of observed time during which
+    /// the live node was trusted (1 if nothing was observed).
+    pub fn query_accuracy(&self) -> f64 {
+        if self.observed_ns == 0 {
+            1.0
+        } else {
+            1.0 - self.mistake_ns as f64 / self.observed_ns as f64
+        }
+    }
+
+    /// Records the outcome of one scored arrival: detection sample `d` and
+    /// the gap to the next arrival.
+    #[inline]
+    fn record(&mut self, d: u64, gap: u64) {
+        self.samples += 1;
+        self.detection_ns += u128::from(d);
+        self.max_detection_ns = self.max_detection_ns.max(d);
+        if gap > d {
+            self.mistakes += 1;
+            self.mistake_ns += u128::from(gap - d);
+        }
+    }
+}
+
+/// Observed time of a node's scored part: `a_n − a_warmup`.
+fn observed(arrivals: &[Timestamp], warmup: usize) -> u128 {
+    match (arrivals.get(warmup), arrivals.last()) {
+        (Some(first), Some(last)) if warmup + 1 < arrivals.len() => {
+            u128::from(last.as_nanos() - first.as_nanos())
+        }
+        _ => 0,
+    }
+}
+
+/// Scores one configuration on one node's arrivals (in non-decreasing
+/// order) by replaying them through a [`Detector`], the reference
+/// implementation of the scoring rules. Arrivals earlier than their
+/// predecessor are skipped, as the detector rejects them.
+pub fn score(arrivals: &[Timestamp], config: &Config, warmup: usize) -> Qos {
+    let mut detector = Detector::new(config.clone());
+    let mut qos = Qos {
+        observed_ns: observed(arrivals, warmup),
+        ..Qos::default()
+    };
+    for (i, &a) in arrivals.iter().enumerate() {
+        if detector.heartbeat(a).is_err() {
+            continue;
+        }
+        if let (true, Some(&next)) = (i >= warmup, arrivals.get(i + 1)) {
+            let deadline = detector.suspicion_deadline().unwrap_or(Timestamp::MAX);
+            let d = deadline.as_nanos() - a.as_nanos();
+            qos.record(d, next.as_nanos().saturating_sub(a.as_nanos()));
+        }
+    }
+    qos
+}
+
+/// Scores a fixed timeout (suspect after `timeout` of silence) on one node:
+/// the baseline that phi is meant to beat.
+pub fn score_timeout(arrivals: &[Timestamp], timeout: Duration, warmup: usize) -> Qos {
+    let d = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
+    let mut qos = Qos {
+        observed_ns: observed(arrivals, warmup),
+        ..Qos::default()
+    };
+    for (i, pair) in arrivals.windows(2).enumerate() {
+        if i >= warmup {
+            qos.record(d, pair[1].as_nanos().saturating_sub(pair[0].as_nanos()));
+        }
+    }
+    qos
+}
+
+/// A group of thresholds whose detectors have identical state.
+struct Group {
+    state: State,
+    /// Indices into the sorted thresholds, ascending.
+    members: Vec<usize>,
+    /// Intervals learnt since the group last declined one (or since the
+    /// bootstrap): once it reaches the window size, the window holds exactly
+    /// the most recent intervals, whatever happened before.
+    learnt_since_skip: usize,
+}
+
+impl Group {
+    fn learn(&mut self, params: &Params, at_ns: u64, gap: u64) {
+        self.state.replay(params, at_ns, true);
+        // A duplicate arrival (gap 0) adds nothing to the window.
+        if gap > 0 {
+            self.learnt_since_skip += 1;
+        }
+    }
+
+    fn decline(&mut self, params: &Params, at_ns: u64) {
+        self.state.replay(params, at_ns, false);
+        self.learnt_since_skip = 0;
+    }
+}
+
+/// Scores every threshold of `thresholds` for the model and other settings
+/// of `base` (its own threshold is ignored) on one node, in one pass.
+///
+/// Returns one [`Qos`] per threshold, in the order given. Equal to calling
+/// [`score`] once per threshold, at a fraction of the cost.
+///
+/// # Errors
+///
+/// [`ConfigError`] if a threshold is not a valid phi threshold.
+pub fn sweep(
+    arrivals: &[Timestamp],
+    base: &Config,
+    thresholds: &[f64],
+    warmup: usize,
+) -> Result<Vec<Qos>, ConfigError> {
+    let mut order: Vec<usize> = (0..thresholds.len()).collect();
+    order.sort_by(|&a, &b| thresholds[a].total_cmp(&thresholds[b]));
+    let model = base.model();
+    let mut ys = Vec::with_capacity(order.len());
+    for &k in &order {
+        // Validates the threshold with the configuration's own rules.
+        base.to_builder().threshold(thresholds[k]).build()?;
+        ys.push(model.y_from_phi(thresholds[k]));
+    }
+    let params = Params::new(base.clone());
+    let capacity = base.max_sample_size();
+    let mut results = vec![
+        Qos {
+            observed_ns: observed(arrivals, warmup),
+            ..Qos::default()
+        };
+        thresholds.len()
+    ];
+    if thresholds.is_empty() {
+        return Ok(results);
+    }
+    let mut groups = vec![Group {
+        state: State::new(&params),
+        members: (0..order.len()).collect(),
+        learnt_since_skip: 0,
+    }];
+    // Deadline (silence, ns) of each sorted threshold after the last arrival.
+    let mut deadlines = vec![u64::MAX; order.len()];
+    let mut previous: Option<u64> = None;
+    for (i, &arrival) in arrivals.iter().enumerate() {
+        let a = arrival.as_nanos();
+        match previous {
+            Some(p) if a < p => continue,
+            _ => {}
+        }
+        let gap = previous.map(|p| a - p);
+        previous = Some(a);
+        let mut split_off = Vec::new();
+        for group in &mut groups {
+            let Some(gap) = gap else {
+                group.state.replay(&params, a, true);
+                continue;
+            };
+            // Deadlines grow with the threshold: the members that had
+            // already suspected the node at this arrival form a prefix.
+            let skipping = group
+                .members
+                .iter()
+                .take_while(|&&m| deadlines[m] <= gap)
+                .count();
+            if skipping == group.members.len() {
+                group.decline(&params, a);
+            } else if skipping == 0 {
+                group.learn(&params, a, gap);
+            } else {
+                let mut skipped = Group {
+                    state: group.state.clone(),
+                    members: group.members.drain(..skipping).collect(),
+                    learnt_since_skip: 0,
+                };
+                skipped.decline(&params, a);
+                group.learn(&params, a, gap);
+                split_off.push(skipped);
+            }
+        }
+        groups.extend(split_off);
+        merge_converged(&mut groups, capacity);
+        // Deadlines after this arrival, and the scoring of the gap to come.
+        let next_gap = arrivals
+            .get(i + 1)
+            .map(|n| n.as_nanos().saturating_sub(a));
+        for group in &groups {
+            for &m in &group.members {
+                let deadline = group
+                    .state
+                    .deadline_at(&params, ys[m])
+                    .unwrap_or(Timestamp::MAX);
+                deadlines[m] = deadline.as_nanos() - a;
+                if let (true, Some(next_gap)) = (i >= warmup, next_gap) {
+                    results[order[m]].record(deadlines[m], next_gap);
+                }
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// Joins the groups whose windows hold exactly the last `capacity`
+/// intervals: those that learnt at least `capacity` intervals in a row.
+/// Their statistics are then equal (the window is a multiset of the same
+/// intervals, only its ring position may differ), and so is every later
+/// decision.
+fn merge_converged(groups: &mut Vec<Group>, capacity: usize) {
+    let converged = |g: &Group| g.learnt_since_skip >= capacity;
+    if groups.iter().filter(|g| converged(g)).count() < 2 {
+        return;
+    }
+    let mut keeper: Option<usize> = None;
+    let mut j = 0;
+    while j < groups.len() {
+        if !converged(&groups[j]) {
+            j += 1;
+            continue;
+        }
+        match keeper {
+            None => {
+                keeper = Some(j);
+                j += 1;
+            }
+            Some(k) => {
+                let absorbed = groups.swap_remove(j);
+                groups[k].members.extend(absorbed.members);
+                groups[k].members.sort_unstable();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+
+    fn ms(t: u64) -> Timestamp {
+        Timestamp::from_millis(t)
+    }
+
+    #[test]
+    fn timeout_scoring_by_hand() {
+        // Arrivals at 0, 100, 200, 700, 800 ms; timeout 300 ms; no warm-up.
+        // Gaps 100, 100, 500, 100: one mistake of 500 − 300 = 200 ms.
+        // Four samples of 300 ms. Observed 800 ms.
+        let arrivals = [ms(0), ms(100), ms(200), ms(700), ms(800)];
+        let q = score_timeout(&arrivals, Duration::from_millis(300), 0);
+        assert_eq!(q.samples, 4);
+        assert_eq!(q.mean_detection_ms(), 300.0);
+        assert_eq!(q.mistakes, 1);
+        assert_eq!(q.mistake_ms(), 200.0);
+        assert_eq!(q.observed_ns, 800_000_000);
+        assert_eq!(q.query_accuracy(), 0.75);
+        assert_eq!(q.mean_mistake_ms(), 200.0);
+        assert_eq!(q.mean_recurrence_s(), 0.8);
+        // 1 mistake in 800 ms = 4500 per hour.
+        assert!((q.mistakes_per_hour() - 4500.0).abs() < 1e-9);
+        // Warm-up 2: only the gaps after arrivals 2 and 3 count; observed
+        // from 200 ms to 800 ms.
+        let q = score_timeout(&arrivals, Duration::from_millis(300), 2);
+        assert_eq!((q.samples, q.mistakes, q.observed_ns), (2, 1, 600_000_000));
+    }
+
+    #[test]
+    fn exponential_scoring_by_hand() {
+        // Exponential model, no pause, window 2, estimate 100 ms: the seeds
+        // are 75 and 125 ms (mean 100). Threshold 1: deadline = ln 10 ·
+        // mean = 230.2585 ms. Arrivals 0, 100, 400 ms.
+        // After 0: window {75, 125}, d = 230.26 ms, gap 100: no mistake.
+        // After 100: window {125, 100}, mean 112.5, d = 259.04 ms, gap 300:
+        // a mistake of 40.96 ms.
+        let config = Config::builder()
+            .model(Model::Exponential)
+            .threshold(1.0)
+            .max_sample_size(2)
+            .acceptable_pause(Duration::ZERO)
+            .min_std_deviation(Duration::from_millis(1))
+            .first_heartbeat_estimate(Duration::from_millis(100))
+            .build()
+            .unwrap();
+        let q = score(&[ms(0), ms(100), ms(400)], &config, 0);
+        let ln10 = std::f64::consts::LN_10;
+        assert_eq!(q.samples, 2);
+        assert_eq!(q.mistakes, 1);
+        let expected_mistake = 300.0 - 112.5 * ln10;
+        assert!((q.mistake_ms() - expected_mistake).abs() < 1e-5, "{}", q.mistake_ms());
+        let expected_mean = (100.0 * ln10 + 112.5 * ln10) / 2.0;
+        assert!((q.mean_detection_ms() - expected_mean).abs() < 1e-5);
+    }
+
+    #[test]
+    fn merged_totals_add_up() {
+        let mut a = Qos {
+            samples: 2,
+            detection_ns: 10,
+            max_detection_ns: 7,
+            mistakes: 1,
+            mistake_ns: 3,
+            observed_ns: 100,
+        };
+        let b = Qos {
+            samples: 1,
+            detection_ns: 9,
+            max_detection_ns: 9,
+            mistakes: 0,
+            mistake_ns: 0,
+            observed_ns: 50,
+        };
+        a.merge(&b);
+        assert_eq!(
+            a,
+            Qos {
+                samples: 3,
+                detection_ns: 19,
+                max_detection_ns: 9,
+                mistakes: 1,
+                mistake_ns: 3,
+                observed_ns: 150
+            }
+        );
+    }
+
+    #[test]
+    fn empty_and_tiny_traces_score_nothing() {
+        let config = Config::default();
+        assert_eq!(score(&[], &config, 0), Qos::default());
+        let one = score(&[ms(5)], &config, 0);
+        assert_eq!((one.samples, one.observed_ns), (0, 0));
+        let swept = sweep(&[ms(5)], &config, &[1.0, 2.0], 0).unwrap();
+        assert!(swept.iter().all(|q| q.samples == 0));
+        assert!(sweep(&[ms(5)], &config, &[0.0], 0).is_err());
+    }
+}

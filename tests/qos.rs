@@ -1,0 +1,87 @@
+//! The one-pass threshold sweep must score exactly like a straightforward
+//! replay of the detector, threshold by threshold.
+
+use accrual::qos::{score, sweep};
+use accrual::{Config, Model, Timestamp};
+use proptest::prelude::*;
+use std::time::Duration;
+
+/// Arrivals of a 100 ms heartbeat with jitter, occasional losses (gaps of
+/// several intervals) and rare long outages, so that low thresholds suspect
+/// and stop learning while high ones do not.
+fn arrivals() -> impl Strategy<Value = Vec<Timestamp>> {
+    prop::collection::vec(
+        prop_oneof![
+            20 => 80_000_000u64..120_000_000,
+            3 => 150_000_000u64..450_000_000,
+            1 => 1_000_000_000u64..20_000_000_000,
+            1 => 0u64..2,
+        ],
+        0..400,
+    )
+    .prop_map(|gaps| {
+        let mut t = 5_000_000_000u64;
+        let mut out = vec![Timestamp::from_nanos(t)];
+        for g in gaps {
+            t += g;
+            out.push(Timestamp::from_nanos(t));
+        }
+        out
+    })
+}
+
+fn base() -> impl Strategy<Value = Config> {
+    (
+        prop::sample::select(Model::ALL.to_vec()),
+        2usize..40,
+        0u64..300,
+        1u64..30,
+    )
+        .prop_map(|(model, window, pause_ms, min_std_ms)| {
+            Config::builder()
+                .model(model)
+                .max_sample_size(window)
+                .acceptable_pause(Duration::from_millis(pause_ms))
+                .min_std_deviation(Duration::from_millis(min_std_ms))
+                .first_heartbeat_estimate(Duration::from_millis(100))
+                .build()
+                .unwrap()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sweep_equals_one_replay_per_threshold(
+        arrivals in arrivals(),
+        base in base(),
+        thresholds in prop::collection::vec(0.05f64..20.0, 1..12),
+        warmup in 0usize..20,
+    ) {
+        let swept = sweep(&arrivals, &base, &thresholds, warmup).unwrap();
+        for (k, &th) in thresholds.iter().enumerate() {
+            let config = base.to_builder().threshold(th).build().unwrap();
+            let reference = score(&arrivals, &config, warmup);
+            prop_assert_eq!(swept[k], reference, "threshold {}", th);
+        }
+    }
+}
+
+#[test]
+fn sweep_handles_unsorted_and_repeated_thresholds() {
+    let arrivals: Vec<Timestamp> = (0..2000u64)
+        .map(|i| Timestamp::from_millis(i * 100 + if i % 97 == 0 { 350 } else { 0 }))
+        .collect();
+    let base = Config::for_interval(Duration::from_millis(100)).unwrap();
+    let thresholds = [8.0, 1.0, 8.0, 0.5, 16.0];
+    let swept = sweep(&arrivals, &base, &thresholds, 10).unwrap();
+    for (k, &th) in thresholds.iter().enumerate() {
+        let config = base.to_builder().threshold(th).build().unwrap();
+        assert_eq!(swept[k], score(&arrivals, &config, 10), "threshold {th}");
+    }
+    // More mistakes at lower thresholds on the same trace.
+    assert!(swept[3].mistakes >= swept[1].mistakes);
+    assert!(swept[1].mistakes >= swept[0].mistakes);
+    assert!(swept[0].mistakes >= swept[4].mistakes);
+}
