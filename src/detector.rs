@@ -724,11 +724,6 @@ impl State {
         }
         true
     }
-
-    /// Number of intervals in the window.
-    pub(crate) fn samples(&self) -> usize {
-        self.window.len()
-    }
 }
 
 /// Nanoseconds to whole microseconds, rounded to nearest, saturating at the

@@ -291,9 +291,7 @@ pub fn sweep(
         groups.extend(split_off);
         merge_converged(&mut groups, capacity);
         // Deadlines after this arrival, and the scoring of the gap to come.
-        let next_gap = arrivals
-            .get(i + 1)
-            .map(|n| n.as_nanos().saturating_sub(a));
+        let next_gap = arrivals.get(i + 1).map(|n| n.as_nanos().saturating_sub(a));
         for group in &groups {
             for &m in &group.members {
                 let deadline = group
@@ -395,7 +393,11 @@ mod tests {
         assert_eq!(q.samples, 2);
         assert_eq!(q.mistakes, 1);
         let expected_mistake = 300.0 - 112.5 * ln10;
-        assert!((q.mistake_ms() - expected_mistake).abs() < 1e-5, "{}", q.mistake_ms());
+        assert!(
+            (q.mistake_ms() - expected_mistake).abs() < 1e-5,
+            "{}",
+            q.mistake_ms()
+        );
         let expected_mean = (100.0 * ln10 + 112.5 * ln10) / 2.0;
         assert!((q.mean_detection_ms() - expected_mean).abs() < 1e-5);
     }

@@ -89,7 +89,11 @@ impl Trace {
         let mut lines = reader.lines().enumerate();
         let header = loop {
             match lines.next() {
-                None => return Err(TraceError::MissingColumn { column: "arrival_ms" }),
+                None => {
+                    return Err(TraceError::MissingColumn {
+                        column: "arrival_ms",
+                    })
+                }
                 Some((i, line)) => {
                     let line = line.map_err(|e| TraceError::Io {
                         line: i + 1,
@@ -104,12 +108,13 @@ impl Trace {
         let columns: Vec<String> = split_fields(&header)
             .map(|c| c.to_ascii_lowercase())
             .collect();
-        let arrival_col = columns
-            .iter()
-            .position(|c| c == "arrival_ms")
-            .ok_or(TraceError::MissingColumn {
-                column: "arrival_ms",
-            })?;
+        let arrival_col =
+            columns
+                .iter()
+                .position(|c| c == "arrival_ms")
+                .ok_or(TraceError::MissingColumn {
+                    column: "arrival_ms",
+                })?;
         let node_col = columns.iter().position(|c| c == "node");
 
         let mut index: HashMap<String, usize> = HashMap::new();
@@ -321,7 +326,10 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let err = Trace::read_csv("node,arrival_ms\na,5\na,4\n".as_bytes()).unwrap_err();
-        assert!(matches!(err, TraceError::OutOfOrder { line: 3, .. }), "{err:?}");
+        assert!(
+            matches!(err, TraceError::OutOfOrder { line: 3, .. }),
+            "{err:?}"
+        );
         assert!(err.to_string().starts_with("line 3:"));
         let err = Trace::read_csv("node,arrival_ms\na,five\n".as_bytes()).unwrap_err();
         assert_eq!(
