@@ -46,6 +46,7 @@ pub mod model;
 pub mod qos;
 pub mod time;
 pub mod trace;
+pub mod tune;
 pub mod window;
 
 pub use config::{Config, ConfigBuilder, ConfigError};
