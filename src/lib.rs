@@ -43,7 +43,9 @@
 pub mod config;
 pub mod detector;
 pub mod model;
+pub mod plot;
 pub mod qos;
+pub mod simulate;
 pub mod time;
 pub mod trace;
 pub mod tune;

@@ -1,0 +1,247 @@
+//! The `accrual` command line, run as a user would: exact outputs on small
+//! inputs computed by hand, and the handling of every kind of bad input.
+#![cfg(feature = "cli")]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn accrual(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accrual"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin accepts the input");
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn write_temp(name: &str, contents: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("accrual-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("temp file");
+    path
+}
+
+#[test]
+fn phi_reproduces_cassandras_arrival_window() {
+    // Cassandra's ArrivalWindowTest: window 4, heartbeats at 111 … 555 ms,
+    // phi (exponential, no pause) at 666 ms = (666 − 555)/111/ln 10
+    // = 1/ln 10 = 0.4342944819…, at 3000 ms = 2445/111/ln 10 = 9.5662…
+    let input = "hb n 111\nhb n 222\nhb n 333\nhb n 444\nhb n 555\nphi n 666\nphi n 3000\n";
+    let out = accrual(
+        &[
+            "phi",
+            "--model",
+            "exponential",
+            "--window",
+            "4",
+            "--pause-ms",
+            "0",
+            "--first-interval-ms",
+            "1000",
+        ],
+        input,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let value = |line: &str| -> f64 {
+        let fields: Vec<&str> = line.split(' ').collect();
+        assert_eq!(fields.len(), 3, "{line}");
+        assert_eq!(fields[0], "n");
+        fields[2].parse().expect("a number")
+    };
+    assert!(lines[0].starts_with("n 666 "));
+    assert!((value(lines[0]) - 1.0 / std::f64::consts::LN_10).abs() < 1e-12);
+    assert!((value(lines[1]) - 2445.0 / 111.0 / std::f64::consts::LN_10).abs() < 1e-9);
+}
+
+#[test]
+fn phi_answers_up_and_treats_unknown_nodes_as_not_suspected() {
+    // Defaults: 1 s estimate, σ floor 100 ms, pause 3 s, threshold 8; after
+    // one heartbeat the deadline is 4000 + 5.612·250 = 5403 ms (normal).
+    let input = "hb a 0\nup a 5000\nup a 6000\nphi b 10\nup b 10\n";
+    let out = accrual(&["phi"], input);
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout),
+        "a 5000 true\na 6000 false\nb 10 0\nb 10 true\n"
+    );
+}
+
+#[test]
+fn phi_accepts_commas_comments_and_blank_lines() {
+    let input = "# header comment\n\nhb,a,0\n  phi , a , 0  \n";
+    let out = accrual(&["phi"], input);
+    assert!(out.status.success());
+    // Right at the heartbeat: z = (0 − 4000)/250 = −16, phi = Q(16)/ln 10,
+    // about 2.8e-58: tiny, positive, printed in full.
+    let stdout = text(&out.stdout);
+    let phi: f64 = stdout
+        .trim()
+        .strip_prefix("a 0 ")
+        .expect("node and time echoed")
+        .parse()
+        .expect("a number");
+    assert!(phi > 0.0 && phi < 1e-50, "{phi}");
+}
+
+#[test]
+fn phi_reports_a_heartbeat_out_of_order_and_skips_it() {
+    let input = "hb a 1000\nhb a 2000\nhb a 1500\nphi a 2500\n";
+    let reference = accrual(&["phi"], "hb a 1000\nhb a 2000\nphi a 2500\n");
+    let out = accrual(&["phi"], input);
+    assert!(out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 3"), "{stderr}");
+    // The detector's state is unchanged: same phi as without that line.
+    assert_eq!(out.stdout, reference.stdout);
+}
+
+#[test]
+fn phi_stops_at_a_malformed_line_with_status_2() {
+    for (bad, what) in [
+        ("hb a", "3 fields"),
+        ("hb a b c", "3 fields"),
+        ("hb a -5", "milliseconds"),
+        ("hb a NaN", "milliseconds"),
+        ("beat a 5", "unknown event"),
+    ] {
+        let input = format!("hb a 0\nup a 1\n{bad}\nup a 2\n");
+        let out = accrual(&["phi"], &input);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("line 3"), "{bad}: {stderr}");
+        assert!(stderr.contains(what), "{bad}: {stderr}");
+        // What was printed before stays.
+        assert_eq!(text(&out.stdout), "a 1 true\n", "{bad}");
+    }
+}
+
+#[test]
+fn phi_rejects_invalid_options() {
+    let out = accrual(&["phi", "--threshold=-1"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("threshold"));
+    let out = accrual(&["phi", "--window", "0"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("max_sample_size"));
+}
+
+#[test]
+fn tune_scores_a_timeout_by_hand() {
+    // Arrivals 0, 100, 200, 700, 800 ms, timeout 300 ms: gaps 100, 100,
+    // 500, 100 give one mistake lasting 500 − 300 = 200 ms over 800 ms
+    // observed: 4500 mistakes per hour, query accuracy 1 − 200/800 = 0.75.
+    let trace = write_temp("timeout.csv", "arrival_ms\n0\n100\n200\n700\n800\n");
+    let path = trace.to_str().expect("utf-8 path");
+    let out = accrual(
+        &[
+            "tune",
+            "--trace",
+            path,
+            "--models",
+            "timeout",
+            "--thresholds",
+            "300",
+            "--format",
+            "csv",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "model,threshold,samples,mean_detection_ms,max_detection_ms,mistakes,mistake_ms,\
+         mistakes_per_hour,mean_mistake_ms,query_accuracy\n\
+         timeout,300,4,300,300,1,200,4500,200,0.75\n"
+    );
+}
+
+#[test]
+fn tune_threshold_ranges_and_json() {
+    let trace = write_temp(
+        "range.csv",
+        "node,arrival_ms\na,0\na,100\na,200\na,700\na,800\n",
+    );
+    let path = trace.to_str().expect("utf-8 path");
+    let out = accrual(
+        &[
+            "tune",
+            "--trace",
+            path,
+            "--models",
+            "timeout",
+            "--thresholds",
+            "100:600:100",
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json = text(&out.stdout);
+    assert_eq!(json.matches("\"model\":\"timeout\"").count(), 7, "{json}");
+    for t in ["100", "200", "300", "400", "500", "600"] {
+        assert!(json.contains(&format!("\"threshold\":{t},")), "{json}");
+    }
+    // Gaps 100, 100, 500, 100: timeouts of 500 ms and more make no mistake
+    // (a mistake needs a gap longer than the timeout), so 500 meets the
+    // default target of at most one mistake per hour with the fastest
+    // detection.
+    assert!(
+        json.contains("\"recommended\":{\"model\":\"timeout\",\"threshold\":500,"),
+        "{json}"
+    );
+}
+
+#[test]
+fn tune_reports_bad_traces_by_row() {
+    let cases = [
+        ("node,arrival_ms\na,5\na,4\n", "line 3"),
+        ("node,arrival_ms\na,x\n", "line 2"),
+        ("node,time\na,1\n", "arrival_ms"),
+    ];
+    for (csv, expected) in cases {
+        let path = write_temp("bad.csv", csv);
+        let out = accrual(&["tune", "--trace", path.to_str().expect("utf-8 path")], "");
+        assert_eq!(out.status.code(), Some(2), "{csv}");
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{csv}: {}",
+            text(&out.stderr)
+        );
+    }
+    let out = accrual(&["tune", "--trace", "/nonexistent/trace.csv"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot open"));
+    let path = write_temp("one.csv", "arrival_ms\n5\n");
+    let out = accrual(&["tune", "--trace", path.to_str().expect("utf-8 path")], "");
+    assert_eq!(out.status.code(), Some(2));
+    let path = write_temp("ok.csv", "arrival_ms\n0\n100\n");
+    let out = accrual(
+        &[
+            "tune",
+            "--trace",
+            path.to_str().expect("utf-8 path"),
+            "--thresholds",
+            "5:1:1",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--thresholds"));
+}
