@@ -1,10 +1,18 @@
-//! SVG charts of tuning results, written by hand (no plotting dependency).
+//! SVG charts of replays and tuning results, written by hand (no plotting
+//! dependency).
 //!
 //! [`tradeoff_svg`] draws Chen's trade-off: mean detection time (x) against
 //! mistakes per hour (y, logarithmic), one line per detection kind, one
 //! marker per threshold. Configurations without any mistake sit on the
 //! bottom edge, labelled "0".
+//!
+//! [`phi_timeline_svg`] draws one node's phi over time during a replay, with
+//! the threshold line, the heartbeats as ticks and the periods in which the
+//! live node was suspected shaded.
 
+use crate::config::Config;
+use crate::detector::Detector;
+use crate::time::Timestamp;
 use crate::tune::Candidate;
 use std::fmt::Write as _;
 
@@ -181,6 +189,160 @@ pub fn tradeoff_svg(
     s
 }
 
+/// Phi of one node over `[from, to]` while its `arrivals` are replayed
+/// through a detector with `config`, as an SVG document.
+///
+/// Phi is drawn on a linear axis up to three times the threshold; higher
+/// values (phi is finite but grows quickly in a long silence) are drawn at
+/// the top edge. Shaded bands are the suspicion periods: from the moment
+/// phi reached the threshold until the next heartbeat.
+pub fn phi_timeline_svg(
+    arrivals: &[Timestamp],
+    config: &Config,
+    from: Timestamp,
+    to: Timestamp,
+    title: &str,
+) -> String {
+    let threshold = config.threshold();
+    let y_max = threshold * 3.0;
+    let span_ns = to.as_nanos().saturating_sub(from.as_nanos()).max(1) as f64;
+    let plot_w = WIDTH - LEFT - 40.0;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let sx = |t: u64| LEFT + (t.saturating_sub(from.as_nanos()) as f64 / span_ns) * plot_w;
+    let sy = |phi: f64| TOP + (1.0 - (phi / y_max).clamp(0.0, 1.0)) * plot_h;
+
+    // Replay; collect the curve, the suspicion bands and the heartbeats in range.
+    let mut detector = Detector::new(config.clone());
+    let mut curve: Vec<(u64, f64)> = Vec::new();
+    let mut bands: Vec<(u64, u64)> = Vec::new();
+    let mut beats: Vec<u64> = Vec::new();
+    for (i, &a) in arrivals.iter().enumerate() {
+        if detector.heartbeat(a).is_err() {
+            continue;
+        }
+        let start = a.as_nanos();
+        let end = arrivals
+            .get(i + 1)
+            .map_or(to.as_nanos(), |n| n.as_nanos())
+            .min(to.as_nanos());
+        if start > to.as_nanos() {
+            break;
+        }
+        if start >= from.as_nanos() {
+            beats.push(start);
+        }
+        if end <= from.as_nanos() || end <= start {
+            continue;
+        }
+        let lo = start.max(from.as_nanos());
+        // Sixteen samples per gap follow the curve's shape closely enough.
+        for k in 0..=16u64 {
+            let t = lo + (end - lo) * k / 16;
+            curve.push((t, detector.phi(Timestamp::from_nanos(t))));
+        }
+        if let Some(deadline) = detector.suspicion_deadline() {
+            let d = deadline.as_nanos();
+            if d < end {
+                bands.push((d.max(lo), end));
+            }
+        }
+    }
+
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="22" text-anchor="middle" font-size="15">{}</text>"#,
+        LEFT + plot_w / 2.0,
+        escape(title)
+    );
+    for (a, b) in &bands {
+        let _ = writeln!(
+            s,
+            r##"<rect x="{:.1}" y="{TOP}" width="{:.1}" height="{plot_h}" fill="#f4b6b6"/>"##,
+            sx(*a),
+            (sx(*b) - sx(*a)).max(0.5)
+        );
+    }
+    let step = nice_step(y_max / 6.0);
+    let mut k = 0u32;
+    while f64::from(k) * step <= y_max && k <= 50 {
+        let v = f64::from(k) * step;
+        let y = sy(v);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#eee"/><text x="{:.1}" y="{:.1}" text-anchor="end">{v}</text>"##,
+            LEFT + plot_w,
+            LEFT - 6.0,
+            y + 4.0
+        );
+        k += 1;
+    }
+    let span_ms = span_ns / 1e6;
+    let tstep = nice_step(span_ms / 8.0);
+    let mut k = 0u32;
+    while f64::from(k) * tstep <= span_ms && k <= 50 {
+        let v = f64::from(k) * tstep;
+        let x = LEFT + v / span_ms * plot_w;
+        let _ = writeln!(
+            s,
+            r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle">{:.1}</text>"#,
+            TOP + plot_h + 18.0,
+            (v + from.as_nanos() as f64 / 1e6) / 1e3
+        );
+        k += 1;
+    }
+    for b in &beats {
+        let x = sx(*b);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#2ca02c"/>"##,
+            TOP + plot_h,
+            TOP + plot_h - 6.0
+        );
+    }
+    let points: Vec<String> = curve
+        .iter()
+        .map(|(t, phi)| format!("{:.1},{:.1}", sx(*t), sy(*phi)))
+        .collect();
+    let _ = writeln!(
+        s,
+        r##"<polyline points="{}" fill="none" stroke="#1f77b4" stroke-width="1.2"/>"##,
+        points.join(" ")
+    );
+    let ty = sy(threshold);
+    let _ = writeln!(
+        s,
+        r##"<line x1="{LEFT}" y1="{ty:.1}" x2="{:.1}" y2="{ty:.1}" stroke="#d62728" stroke-dasharray="6 4"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#d62728">threshold {threshold}</text>"##,
+        LEFT + plot_w,
+        LEFT + plot_w - 4.0,
+        ty - 5.0
+    );
+    let _ = writeln!(
+        s,
+        r#"<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="black"/>"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">time (s); ticks: heartbeats; shaded: live node suspected</text>"#,
+        LEFT + plot_w / 2.0,
+        HEIGHT - 18.0
+    );
+    let _ = writeln!(
+        s,
+        r#"<text transform="translate(20 {:.1}) rotate(-90)" text-anchor="middle">phi ({} model; clipped at {})</text>"#,
+        TOP + plot_h / 2.0,
+        config.model(),
+        y_max
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
 /// A round tick spacing (1, 2 or 5 times a power of ten) near `raw`.
 fn nice_step(raw: f64) -> f64 {
     if !(raw > 0.0 && raw.is_finite()) {
@@ -245,6 +407,35 @@ mod tests {
         assert!(svg.contains("a &lt;title&gt; &amp; more"));
         assert!(svg.contains("(circled): normal 8"));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
+    }
+
+    #[test]
+    fn timeline_shades_the_suspicion_periods() {
+        // 100 ms heartbeats with one 2 s gap: with the defaults for 100 ms
+        // (pause 300 ms) the gap is suspected, the others are not.
+        let mut arrivals: Vec<Timestamp> =
+            (0..50).map(|i| Timestamp::from_millis(i * 100)).collect();
+        arrivals.extend((0..10).map(|i| Timestamp::from_millis(6_900 + i * 100)));
+        let config = Config::for_interval(std::time::Duration::from_millis(100)).unwrap();
+        let svg = phi_timeline_svg(
+            &arrivals,
+            &config,
+            Timestamp::ZERO,
+            Timestamp::from_millis(8_000),
+            "t",
+        );
+        assert_eq!(
+            svg.matches("fill=\"#f4b6b6\"").count(),
+            1,
+            "one suspicion band"
+        );
+        assert_eq!(
+            svg.matches("stroke=\"#2ca02c\"").count(),
+            60,
+            "one tick per heartbeat"
+        );
+        assert!(svg.contains("threshold 8"));
+        assert!(!svg.contains("NaN"));
     }
 
     #[test]

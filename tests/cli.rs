@@ -245,3 +245,65 @@ fn tune_reports_bad_traces_by_row() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--thresholds"));
 }
+
+#[test]
+fn simulate_is_deterministic_and_feeds_tune_and_plot() {
+    let args = [
+        "simulate",
+        "--profile",
+        "wan",
+        "--duration-s",
+        "60",
+        "--seed",
+        "7",
+    ];
+    let a = accrual(&args, "");
+    let b = accrual(&args, "");
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    let csv = text(&a.stdout);
+    assert!(csv.starts_with("node,arrival_ms\nnode0,"));
+    // A minute of 100 ms heartbeats, minus the few lost ones.
+    let rows = csv.lines().count() - 1;
+    assert!((560..=600).contains(&rows), "{rows} rows");
+    let other = accrual(
+        &[
+            "simulate",
+            "--profile",
+            "wan",
+            "--duration-s",
+            "60",
+            "--seed",
+            "8",
+        ],
+        "",
+    );
+    assert_ne!(other.stdout, a.stdout);
+
+    let path = write_temp("sim.csv", &csv);
+    let out_svg = path.with_file_name("phi.svg");
+    let trade_svg = path.with_file_name("tradeoff.svg");
+    let out = accrual(
+        &[
+            "plot",
+            "--trace",
+            path.to_str().expect("utf-8 path"),
+            "--out",
+            out_svg.to_str().expect("utf-8 path"),
+            "--tradeoff",
+            trade_svg.to_str().expect("utf-8 path"),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for file in [&out_svg, &trade_svg] {
+        let svg = std::fs::read_to_string(file).expect("chart written");
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(!svg.contains("NaN"));
+    }
+    let out = accrual(&["simulate", "--profile", "moon"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--profile"));
+    let out = accrual(&["simulate", "--duration-s", "0"], "");
+    assert_eq!(out.status.code(), Some(2));
+}

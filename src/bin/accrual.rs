@@ -35,6 +35,8 @@ enum Command {
     Tune(TuneArgs),
     /// Write a simulated heartbeat trace (CSV `node,arrival_ms`) to stdout.
     Simulate(SimulateArgs),
+    /// Draw a node's phi over time, and optionally the QoS trade-off, as SVG.
+    Plot(PlotArgs),
 }
 
 /// Detector settings shared by the subcommands.
@@ -166,12 +168,38 @@ struct SimulateArgs {
     seed: u64,
 }
 
+#[derive(Args)]
+struct PlotArgs {
+    /// Trace CSV (header with `arrival_ms` and optionally `node`).
+    #[arg(long)]
+    trace: PathBuf,
+    /// The node to draw [default: the first in the trace].
+    #[arg(long)]
+    node: Option<String>,
+    /// Start of the drawn range, in ms [default: 10 s before the middle of
+    /// the node's longest gap].
+    #[arg(long)]
+    from_ms: Option<f64>,
+    /// End of the drawn range, in ms [default: 20 s after the start].
+    #[arg(long)]
+    to_ms: Option<f64>,
+    #[command(flatten)]
+    detector: DetectorArgs,
+    /// Output file for phi over time.
+    #[arg(long, default_value = "accrual-phi.svg")]
+    out: PathBuf,
+    /// Also score all models on the trace and write the trade-off chart here.
+    #[arg(long)]
+    tradeoff: Option<PathBuf>,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Phi(args) => run_phi(&args),
         Command::Tune(args) => run_tune(&args),
         Command::Simulate(args) => run_simulate(&args),
+        Command::Plot(args) => run_plot(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -283,16 +311,84 @@ fn parse_thresholds(text: &str) -> Result<Vec<f64>, String> {
     }
 }
 
+fn read_trace(path: &std::path::Path) -> Result<Trace, String> {
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    Trace::read_csv(io::BufReader::new(file)).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn load_trace(args: &TuneArgs) -> Result<Trace, String> {
     match &args.trace {
-        Some(path) => {
-            let file = std::fs::File::open(path)
-                .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-            Trace::read_csv(io::BufReader::new(file))
-                .map_err(|e| format!("{}: {e}", path.display()))
-        }
+        Some(path) => read_trace(path),
         None => default_trace(),
     }
+}
+
+/// The thresholds scored for `detection` when the user gives none.
+fn default_thresholds(detection: Detection, interval_ms: f64) -> Vec<f64> {
+    match detection {
+        Detection::Phi(_) => tune::DEFAULT_PHI_THRESHOLDS.to_vec(),
+        Detection::Timeout => tune::DEFAULT_TIMEOUT_MULTIPLES
+            .iter()
+            // Rounded to 0.1 ms: the timeouts are labels users copy.
+            .map(|k| (k * interval_ms * 10.0).round() / 10.0)
+            .collect(),
+    }
+}
+
+fn run_plot(args: &PlotArgs) -> Result<(), String> {
+    let trace = read_trace(&args.trace)?;
+    let node = match &args.node {
+        Some(name) => trace
+            .nodes()
+            .iter()
+            .find(|n| n.name() == name)
+            .ok_or_else(|| format!("node {name:?} is not in the trace"))?,
+        None => trace.nodes().first().ok_or("the trace is empty")?,
+    };
+    let interval_ms = tune::median_interval(&trace)
+        .map(|d| d.as_secs_f64() * 1e3)
+        .ok_or("the trace has no interval (each node needs two arrivals)")?;
+    let config = args.detector.config(interval_ms, 0.0)?;
+    let arrivals = node.arrivals();
+    // Default range: 20 s around the middle of the longest gap.
+    let middle = arrivals
+        .windows(2)
+        .max_by_key(|w| w[1].as_nanos() - w[0].as_nanos())
+        .map_or(0.0, |w| (w[0].as_millis_f64() + w[1].as_millis_f64()) / 2.0);
+    let from_ms = args.from_ms.unwrap_or((middle - 10_000.0).max(0.0));
+    let to_ms = args.to_ms.unwrap_or(from_ms + 20_000.0);
+    let stamp = |ms: f64, flag: &str| {
+        Timestamp::try_from_millis_f64(ms).map_err(|e| format!("{flag}: {e}"))
+    };
+    let (from, to) = (stamp(from_ms, "--from-ms")?, stamp(to_ms, "--to-ms")?);
+    if to <= from {
+        return Err("--to-ms must be after --from-ms".to_string());
+    }
+    let title = format!(
+        "phi of {} ({} model, threshold {})",
+        node.name(),
+        config.model(),
+        config.threshold()
+    );
+    let svg = accrual::plot::phi_timeline_svg(arrivals, &config, from, to, &title);
+    std::fs::write(&args.out, svg)
+        .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
+    eprintln!("wrote {}", args.out.display());
+    if let Some(path) = &args.tradeoff {
+        let plan: Vec<(Detection, Vec<f64>)> = Detection::ALL
+            .iter()
+            .map(|&d| (d, default_thresholds(d, interval_ms)))
+            .collect();
+        let candidates =
+            tune::evaluate_plan(&trace, &config, &plan, 0).map_err(|e| e.to_string())?;
+        let best = tune::recommend(&candidates, &Targets::DEFAULT);
+        let title = format!("QoS trade-off on {}", args.trace.display());
+        std::fs::write(path, accrual::plot::tradeoff_svg(&candidates, best, &title))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 fn run_tune(args: &TuneArgs) -> Result<(), String> {
@@ -314,14 +410,9 @@ fn run_tune(args: &TuneArgs) -> Result<(), String> {
     let plan: Vec<(Detection, Vec<f64>)> = detections
         .iter()
         .map(|&detection| {
-            let thresholds = match (&explicit, detection) {
-                (Some(t), _) => t.clone(),
-                (None, Detection::Phi(_)) => tune::DEFAULT_PHI_THRESHOLDS.to_vec(),
-                (None, Detection::Timeout) => tune::DEFAULT_TIMEOUT_MULTIPLES
-                    .iter()
-                    // Rounded to 0.1 ms: the timeouts are labels users copy.
-                    .map(|k| (k * interval_ms * 10.0).round() / 10.0)
-                    .collect(),
+            let thresholds = match &explicit {
+                Some(t) => t.clone(),
+                None => default_thresholds(detection, interval_ms),
             };
             (detection, thresholds)
         })
