@@ -31,7 +31,7 @@ use crate::model::{Fit, FitParams, Model};
 use crate::time::{duration_nanos, Timestamp};
 use crate::window::{Window, MAX_INTERVAL_MICROS};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// A phi accrual failure detector for one peer.
@@ -138,7 +138,7 @@ impl Detector {
     /// Whether at least one heartbeat has been received since creation or
     /// the last [`reset`](Self::reset).
     pub fn is_monitoring(&self) -> bool {
-        self.state.monitoring
+        self.state.monitoring()
     }
 
     /// The time of the last accepted heartbeat.
@@ -326,7 +326,7 @@ pub struct Threshold {
     phi: f64,
     model: Model,
     /// The smallest standardised silence whose phi reaches `phi`.
-    y: f64,
+    pub(crate) y: f64,
 }
 
 impl Threshold {
@@ -398,6 +398,12 @@ impl Params {
             config,
         }
     }
+
+    /// A [`QuickBound`] for another standardised threshold (a monitor's
+    /// levels), sharing this configuration's pause and floor.
+    pub(crate) fn quick_bound(&self, y_threshold: f64) -> QuickBound {
+        QuickBound::new(self.model, &self.fit, y_threshold)
+    }
 }
 
 /// A test for "surely available" that needs no division, square root or
@@ -412,7 +418,7 @@ impl Params {
 /// heartbeats within that sliver of the deadline (or past it) pay for the
 /// exact test.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct QuickBound {
+pub(crate) struct QuickBound {
     model: Model,
     /// The acceptable pause, in nanoseconds.
     pause_ns: f64,
@@ -480,13 +486,17 @@ impl QuickBound {
 
 /// The per-peer state of a detector. Configuration lives in [`Params`] so a
 /// multi-peer monitor can share one copy across all peers.
+///
+/// Kept small because a monitor stores one per peer: 80 bytes (plus the
+/// window's samples, allocated apart). "Monitoring" is not a separate flag:
+/// a monitoring state always holds at least one sample (the bootstrap seeds),
+/// and a state that is not monitoring holds none.
 #[derive(Clone, Debug)]
 pub(crate) struct State {
     window: Window,
     /// Arrival time of the last accepted heartbeat, in nanoseconds; only
-    /// meaningful while `monitoring`.
+    /// meaningful while monitoring.
     last_ns: u64,
-    monitoring: bool,
     /// The model's fit and the deadline for the current window, filled by
     /// the first query after a change.
     cache: FitCache,
@@ -496,10 +506,13 @@ pub(crate) struct State {
 impl PartialEq for State {
     fn eq(&self, other: &Self) -> bool {
         self.window == other.window
-            && self.last_ns == other.last_ns
-            && self.monitoring == other.monitoring
+            && self.monitoring() == other.monitoring()
+            && (!self.monitoring() || self.last_ns == other.last_ns)
     }
 }
+
+/// Sign bit of an `f64`'s bits.
+const SIGN: u64 = 1 << 63;
 
 /// The fit and deadline of the current window, computed once per change.
 ///
@@ -510,55 +523,83 @@ impl PartialEq for State {
 /// take `&self`, so the cache uses atomics (plain loads and stores on
 /// common hardware) to keep the detector `Sync`: concurrent readers may fill
 /// it at the same time, but they compute identical values from the same
-/// unchanging window, so any interleaving leaves it correct.
-#[derive(Debug, Default)]
+/// unchanging window, so any interleaving leaves it correct (at worst a
+/// value is computed twice).
+///
+/// 24 bytes, with the validity flags folded into the values: the fit is
+/// valid when `location` is not NaN (a fit's location is always finite),
+/// and the deadline is valid when the sign bit of `inv_scale` is set (a
+/// fit's inverse scale is always positive). The scale itself is not stored:
+/// it is `1 / inv_scale`, and [`State::fit`] normalises fresh fits the same
+/// way so that cached and fresh fits give identical deadlines.
+#[derive(Debug)]
 struct FitCache {
-    fit_valid: AtomicBool,
-    deadline_valid: AtomicBool,
+    /// Bits of the fit's location; NaN when the fit is not cached.
     location: AtomicU64,
-    scale: AtomicU64,
+    /// Bits of the fit's inverse scale; the sign bit is the deadline's
+    /// validity flag.
     inv_scale: AtomicU64,
     deadline_ns: AtomicU64,
+}
+
+impl Default for FitCache {
+    fn default() -> Self {
+        FitCache {
+            location: AtomicU64::new(f64::NAN.to_bits()),
+            inv_scale: AtomicU64::new(0),
+            deadline_ns: AtomicU64::new(0),
+        }
+    }
 }
 
 impl FitCache {
     #[inline]
     fn fit(&self) -> Option<Fit> {
-        self.fit_valid.load(Ordering::Acquire).then(|| Fit {
-            location: f64::from_bits(self.location.load(Ordering::Relaxed)),
-            scale: f64::from_bits(self.scale.load(Ordering::Relaxed)),
-            inv_scale: f64::from_bits(self.inv_scale.load(Ordering::Relaxed)),
+        let location = f64::from_bits(self.location.load(Ordering::Acquire));
+        if location.is_nan() {
+            return None;
+        }
+        let inv_scale = f64::from_bits(self.inv_scale.load(Ordering::Relaxed) & !SIGN);
+        Some(Fit {
+            location,
+            // Compiled away where only `standardise` is used (phi).
+            scale: 1.0 / inv_scale,
+            inv_scale,
         })
     }
 
     #[inline]
     fn store_fit(&self, fit: &Fit) {
-        self.location
-            .store(fit.location.to_bits(), Ordering::Relaxed);
-        self.scale.store(fit.scale.to_bits(), Ordering::Relaxed);
         self.inv_scale
             .store(fit.inv_scale.to_bits(), Ordering::Relaxed);
-        self.fit_valid.store(true, Ordering::Release);
+        self.location
+            .store(fit.location.to_bits(), Ordering::Release);
     }
 
     #[inline]
     fn deadline(&self) -> Option<u64> {
-        self.deadline_valid
-            .load(Ordering::Acquire)
+        (self.inv_scale.load(Ordering::Acquire) & SIGN != 0)
             .then(|| self.deadline_ns.load(Ordering::Relaxed))
     }
 
+    /// Caches the deadline; the fit must be cached already (the deadline
+    /// flag lives in its inverse scale).
     #[inline]
     fn store_deadline(&self, deadline_ns: u64) {
         self.deadline_ns.store(deadline_ns, Ordering::Relaxed);
-        self.deadline_valid.store(true, Ordering::Release);
+        // A plain load and store, not an atomic read-modify-write: a racing
+        // reader writes the same bits, and a racing `store_fit` (which can
+        // only rewrite the same inverse scale) at worst clears the flag, so
+        // the deadline is recomputed once more.
+        let bits = self.inv_scale.load(Ordering::Relaxed);
+        self.inv_scale.store(bits | SIGN, Ordering::Release);
     }
 
     /// Forgets the cached values; `&mut` access needs no atomic operation.
     #[inline]
     fn invalidate(&mut self) {
-        *self.fit_valid.get_mut() = false;
-        *self.deadline_valid.get_mut() = false;
+        *self.location.get_mut() = f64::NAN.to_bits();
+        *self.inv_scale.get_mut() = 0;
     }
 }
 
@@ -567,9 +608,9 @@ impl Clone for FitCache {
         let copy = FitCache::default();
         if let Some(fit) = self.fit() {
             copy.store_fit(&fit);
-        }
-        if let Some(deadline) = self.deadline() {
-            copy.store_deadline(deadline);
+            if let Some(deadline) = self.deadline() {
+                copy.store_deadline(deadline);
+            }
         }
         copy
     }
@@ -580,9 +621,27 @@ impl State {
         State {
             window: Window::with_capacity(params.config.max_sample_size()),
             last_ns: 0,
-            monitoring: false,
             cache: FitCache::default(),
         }
+    }
+
+    /// A state without a window allocation, to be replaced before use. It
+    /// lets a container be allocated *before* the window that goes in it
+    /// (see the monitor's per-peer records).
+    pub(crate) fn placeholder() -> State {
+        State {
+            window: Window::unallocated(),
+            last_ns: 0,
+            cache: FitCache::default(),
+        }
+    }
+
+    /// Whether a first heartbeat has been recorded: exactly when the window
+    /// holds samples (the first heartbeat seeds it, only `forget` and a new
+    /// state empty it).
+    #[inline]
+    pub(crate) fn monitoring(&self) -> bool {
+        !self.window.is_empty()
     }
 
     #[inline]
@@ -592,13 +651,12 @@ impl State {
         at: Timestamp,
     ) -> Result<Arrival, HeartbeatError> {
         let at_ns = at.as_nanos();
-        if !self.monitoring {
+        if !self.monitoring() {
             self.window.clear();
             for seed in params.seeds {
                 self.window.push(seed);
             }
             self.last_ns = at_ns;
-            self.monitoring = true;
             self.cache.invalidate();
             return Ok(Arrival::new(ArrivalKind::First, 0, false));
         }
@@ -630,13 +688,17 @@ impl State {
     }
 
     #[inline]
-    fn fit(&self, params: &Params) -> Fit {
+    pub(crate) fn fit(&self, params: &Params) -> Fit {
         match self.cache.fit() {
             Some(fit) => fit,
             None => {
                 let fit = params.model.fit(&self.window, &params.fit);
                 self.cache.store_fit(&fit);
-                fit
+                // The same scale the cache gives back (see `FitCache`).
+                Fit {
+                    scale: 1.0 / fit.inv_scale,
+                    ..fit
+                }
             }
         }
     }
@@ -657,7 +719,7 @@ impl State {
     #[inline]
     pub(crate) fn phi(&self, params: &Params, now: Timestamp) -> f64 {
         let now_ns = now.as_nanos();
-        if !self.monitoring || now_ns < self.last_ns {
+        if !self.monitoring() || now_ns < self.last_ns {
             return 0.0;
         }
         let y = self.fit(params).standardise(now_ns - self.last_ns);
@@ -667,7 +729,7 @@ impl State {
     #[inline]
     pub(crate) fn is_available(&self, params: &Params, now: Timestamp) -> bool {
         let now_ns = now.as_nanos();
-        if !self.monitoring || now_ns < self.last_ns {
+        if !self.monitoring() || now_ns < self.last_ns {
             return true;
         }
         now_ns - self.last_ns < self.deadline_ns(params)
@@ -675,20 +737,59 @@ impl State {
 
     #[inline]
     pub(crate) fn deadline(&self, params: &Params) -> Option<Timestamp> {
-        self.monitoring.then(|| {
+        self.monitoring().then(|| {
             Timestamp::from_nanos(self.last_ns).saturating_add_nanos(self.deadline_ns(params))
         })
     }
 
     pub(crate) fn deadline_at(&self, params: &Params, y_threshold: f64) -> Option<Timestamp> {
-        self.monitoring.then(|| {
+        self.monitoring().then(|| {
             Timestamp::from_nanos(self.last_ns)
                 .saturating_add_nanos(self.fit(params).elapsed_at(y_threshold))
         })
     }
 
     pub(crate) fn last_heartbeat(&self) -> Option<Timestamp> {
-        self.monitoring.then(|| Timestamp::from_nanos(self.last_ns))
+        self.monitoring()
+            .then(|| Timestamp::from_nanos(self.last_ns))
+    }
+
+    /// Whether the peer is certainly still available at `now_ns` under the
+    /// threshold `quick` was prepared for: `true` guarantees
+    /// `now_ns < deadline_at(y)`; `false` means "maybe not, ask exactly".
+    /// Costs a few multiplications, no division, square root or fit.
+    #[inline]
+    pub(crate) fn surely_available(&self, quick: &QuickBound, now_ns: u64) -> bool {
+        if !self.monitoring() || now_ns < self.last_ns {
+            return true;
+        }
+        quick.surely_available(now_ns - self.last_ns, &self.window)
+    }
+
+    /// Back to "not monitoring", keeping the window's allocation (the next
+    /// heartbeat seeds it again).
+    pub(crate) fn forget(&mut self) {
+        self.window.clear();
+        self.cache.invalidate();
+    }
+
+    /// The window, for snapshots.
+    pub(crate) fn window(&self) -> &Window {
+        &self.window
+    }
+
+    /// Makes this state the one saved in a snapshot: the samples (oldest
+    /// first, at most the window's capacity) and the last arrival. The
+    /// running sums are recomputed from the samples, so every statistic,
+    /// phi and deadline is exactly that of the state that was saved.
+    #[cfg(feature = "serde")]
+    pub(crate) fn restore(&mut self, samples: &[u32], last: Timestamp) {
+        self.window.clear();
+        for &x in samples {
+            self.window.push(x);
+        }
+        self.last_ns = last.as_nanos();
+        self.cache.invalidate();
     }
 
     pub(crate) fn stats(&self) -> Stats {
@@ -710,7 +811,7 @@ impl State {
     /// each threshold's deadline already. Returns `false` (and changes
     /// nothing) for an arrival earlier than the last one.
     pub(crate) fn replay(&mut self, params: &Params, at_ns: u64, record: bool) -> bool {
-        if !self.monitoring {
+        if !self.monitoring() {
             return self.heartbeat(params, Timestamp::from_nanos(at_ns)).is_ok();
         }
         if at_ns < self.last_ns {

@@ -43,6 +43,7 @@
 pub mod config;
 pub mod detector;
 pub mod model;
+pub mod monitor;
 pub mod plot;
 pub mod qos;
 pub mod simulate;
@@ -54,6 +55,7 @@ pub mod window;
 pub use config::{Config, ConfigBuilder, ConfigError};
 pub use detector::{Arrival, ArrivalKind, Detector, HeartbeatError, Stats, Threshold};
 pub use model::Model;
+pub use monitor::{Availability, Event, Monitor, MonitorBuilder, MonitorError};
 pub use time::{InvalidTimestamp, Timestamp};
 
 /// The README's examples, compiled and run as doctests.

@@ -234,7 +234,8 @@ pub fn sweep(
     }
     let params = Params::new(base.clone());
     let capacity = base.max_sample_size();
-    let mut results = vec![
+    // Indexed like `order` (ascending thresholds) while replaying.
+    let mut sorted = vec![
         Qos {
             observed_ns: observed(arrivals, warmup),
             ..Qos::default()
@@ -242,7 +243,7 @@ pub fn sweep(
         thresholds.len()
     ];
     if thresholds.is_empty() {
-        return Ok(results);
+        return Ok(sorted);
     }
     let mut groups = vec![Group {
         state: State::new(&params),
@@ -290,20 +291,33 @@ pub fn sweep(
         }
         groups.extend(split_off);
         merge_converged(&mut groups, capacity);
+        // Groups can also end up with the same window by different routes
+        // (both declined the intervals that told them apart, which then left
+        // their windows). Look for those now and then; merging later than
+        // possible only costs time, never accuracy.
+        if groups.len() > 1 && i % 64 == 0 {
+            merge_identical(&mut groups);
+        }
         // Deadlines after this arrival, and the scoring of the gap to come.
         let next_gap = arrivals.get(i + 1).map(|n| n.as_nanos().saturating_sub(a));
         for group in &groups {
+            // One fit per group; each threshold is then a multiply-add and
+            // the same rounding steps as the detector's own deadline.
+            let fit = group.state.fit(&params);
             for &m in &group.members {
-                let deadline = group
-                    .state
-                    .deadline_at(&params, ys[m])
-                    .unwrap_or(Timestamp::MAX);
-                deadlines[m] = deadline.as_nanos() - a;
+                // As `Detector::suspicion_deadline` (saturating at the
+                // clock's end), relative to this arrival.
+                let d = fit.elapsed_at(ys[m]).min(u64::MAX - a);
+                deadlines[m] = d;
                 if let (true, Some(next_gap)) = (i >= warmup, next_gap) {
-                    results[order[m]].record(deadlines[m], next_gap);
+                    sorted[m].record(d, next_gap);
                 }
             }
         }
+    }
+    let mut results = vec![Qos::default(); thresholds.len()];
+    for (m, &k) in order.iter().enumerate() {
+        results[k] = sorted[m];
     }
     Ok(results)
 }
@@ -337,6 +351,49 @@ fn merge_converged(groups: &mut Vec<Group>, capacity: usize) {
             }
         }
     }
+}
+
+/// Joins the groups whose windows hold the same intervals in the same order
+/// (all groups share the last arrival). Candidates are found by their exact
+/// sums, then confirmed sample by sample, so a merge is never a guess.
+fn merge_identical(groups: &mut Vec<Group>) {
+    let key = |g: &Group| {
+        let w = g.state.window();
+        (w.len(), w.sum_micros(), w.sum_sq_micros())
+    };
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&g| key(&groups[g]));
+    let mut absorbed: Vec<(usize, usize)> = Vec::new(); // (into, from)
+    let mut run_start = 0;
+    for j in 1..=order.len() {
+        let same = j < order.len() && key(&groups[order[j]]) == key(&groups[order[run_start]]);
+        if same {
+            let (into, from) = (order[run_start], order[j]);
+            if groups[into]
+                .state
+                .window()
+                .iter()
+                .eq(groups[from].state.window().iter())
+            {
+                absorbed.push((into, from));
+                continue;
+            }
+        }
+        run_start = j;
+    }
+    if absorbed.is_empty() {
+        return;
+    }
+    // Move the members first (a run's first group is never absorbed), then
+    // drop the emptied groups.
+    for &(into, from) in &absorbed {
+        let members = std::mem::take(&mut groups[from].members);
+        let learnt = groups[from].learnt_since_skip;
+        groups[into].members.extend(members);
+        groups[into].members.sort_unstable();
+        groups[into].learnt_since_skip = groups[into].learnt_since_skip.min(learnt);
+    }
+    groups.retain(|g| !g.members.is_empty());
 }
 
 #[cfg(test)]

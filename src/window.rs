@@ -36,8 +36,12 @@ pub struct Window {
     head: u32,
     /// Exact Σx over the valid samples, in microseconds.
     sum: u64,
-    /// Exact Σx² over the valid samples, in microseconds squared.
-    sum_sq: u128,
+    /// Exact Σx² over the valid samples, in microseconds squared, as the low
+    /// and high halves of a `u128`. Two `u64`s instead of one `u128` keep the
+    /// window 8-byte aligned (a `u128` field forces 16-byte alignment and
+    /// padding on every per-peer state a monitor stores); the arithmetic is
+    /// the same add-with-carry either way.
+    sum_sq: [u64; 2],
 }
 
 impl Window {
@@ -52,7 +56,19 @@ impl Window {
             len: 0,
             head: 0,
             sum: 0,
-            sum_sq: 0,
+            sum_sq: [0; 2],
+        }
+    }
+
+    /// A window that holds nothing and allocates nothing: a placeholder to
+    /// be replaced by a real one (pushes into it are ignored).
+    pub(crate) fn unallocated() -> Self {
+        Window {
+            samples: Box::default(),
+            len: 0,
+            head: 0,
+            sum: 0,
+            sum_sq: [0; 2],
         }
     }
 
@@ -76,7 +92,7 @@ impl Window {
         self.len = 0;
         self.head = 0;
         self.sum = 0;
-        self.sum_sq = 0;
+        self.sum_sq = [0; 2];
     }
 
     /// Appends one interval, evicting the oldest if the window is full. O(1).
@@ -87,16 +103,18 @@ impl Window {
         // `head < capacity` is an invariant, so this indexing cannot fail;
         // `get_mut` keeps the hot path free of a panic branch anyway.
         if let Some(slot) = self.samples.get_mut(head) {
+            let mut sum_sq = u128::from(self.sum_sq[0]) | (u128::from(self.sum_sq[1]) << 64);
             if self.len as usize == capacity {
                 let old = *slot;
                 self.sum -= u64::from(old);
-                self.sum_sq -= u128::from(u64::from(old) * u64::from(old));
+                sum_sq -= u128::from(u64::from(old) * u64::from(old));
             } else {
                 self.len += 1;
             }
             *slot = micros;
             self.sum += u64::from(micros);
-            self.sum_sq += u128::from(u64::from(micros) * u64::from(micros));
+            sum_sq += u128::from(u64::from(micros) * u64::from(micros));
+            self.sum_sq = [sum_sq as u64, (sum_sq >> 64) as u64];
             let next = head + 1;
             self.head = if next == capacity { 0 } else { next as u32 };
         }
@@ -118,8 +136,9 @@ impl Window {
     }
 
     /// Exact Σx² in microseconds squared.
+    #[inline]
     pub fn sum_sq_micros(&self) -> u128 {
-        self.sum_sq
+        u128::from(self.sum_sq[0]) | (u128::from(self.sum_sq[1]) << 64)
     }
 
     /// Mean interval in microseconds, or 0 for an empty window.
@@ -151,7 +170,7 @@ impl Window {
     pub fn variance_numerator(&self) -> f64 {
         let n = u128::from(self.len);
         let sum = u128::from(self.sum);
-        u128_to_f64(n * self.sum_sq - sum * sum)
+        u128_to_f64(n * self.sum_sq_micros() - sum * sum)
     }
 
     /// Population standard deviation in microseconds.

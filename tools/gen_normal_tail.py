@@ -5,8 +5,12 @@ Usage (from the crate root):
     python3 tools/gen_normal_tail.py            # print the Rust tables
     python3 tools/gen_normal_tail.py --write    # splice them into
                                                 # src/model/normal_tail.rs
-The printed block replaces everything between the "// BEGIN GENERATED"
-and "// END GENERATED" lines of src/model/normal_tail.rs.
+                                                # and src/model/fastmath.rs
+The two printed blocks replace everything between the "// BEGIN GENERATED"
+and "// END GENERATED" lines of src/model/normal_tail.rs and of
+src/model/fastmath.rs (the exponential and logarithm tables, shared with
+the Akka model).  tools/gen_akka.py imports this module for the shared
+exponential, the piece evaluation and the fitting helpers.
 
 Requires only mpmath (tested with mpmath 1.3).  Everything is computed
 from first principles at 60 significant digits; no coefficient is taken
@@ -14,14 +18,12 @@ from another library.
 
 What is generated:
 
-* POS   phi(z) = -log10 Q(z) on z in [0, 10): 40 pieces of width 1/4,
-        degree 8 in t = 4 z - i, t in [0, 1].
-* NEG   phi(z) on z in (-3, 0): 24 pieces of width 1/8, degree 8 in
-        t = (j + 1) - 8 w, w = -z, t in (0, 1].
-* NEGX  phi(-w) = 2^(y(w)/64) on w in [3, 10): 28 pieces of width 1/4.
-        Piece m stores the integer Y_m = round(y(w_m)) at its left end
-        w_m (as SHIFTER + Y_m) and a degree-8 polynomial for
-        h(t) = y(w_m + t/4) - Y_m, t = 4 w - (12 + m) in [0, 1].
+* TAB   phi(z) = -log10 Q(z) on -10 < z < 10: 360 pieces of degree 9.
+        s = 32 z for z < 0 and s = 4 z for z >= 0; piece i covers
+        s in [n, n + 1] with n = i - 320 (so 320 pieces of width 1/32
+        below zero and 40 of width 1/4 above), variable t = s - n in
+        [0, 1], growing with z.  The Rust code takes s = min(32 z, 4 z),
+        which selects the scale without a branch.
 * ASYM  d(u) = c(u)/u (degree 8) with c(u) = ln(z M(z)), u = 1/z^2,
         u in (0, 1/100],
         where M(z) = Q(z)/pdf(z) is Mills' ratio.  Used for |z| >= 10.
@@ -30,18 +32,21 @@ What is generated:
 * LN    ln(c_j), 1/c_j for c_j = 1 + (j + 1/2)/32, and the polynomial
         of (log1p(r) - r)/r^2 on |r| <= 1/64.
 
-Polynomials are evaluated with Estrin's scheme, the degree-8 pieces with
-two Horner steps on top (the operation order is fixed and replayed exactly
-below).  Every piece is a Chebyshev interpolant (first-kind nodes) computed
+Every table piece is a Chebyshev interpolant (first-kind nodes) computed
 in high precision, converted to the monomial basis in t and rounded to
-binary64; the constant term of every table piece is then replaced by the
-correctly rounded function value at the piece's left end.  After rounding,
-the script replays the Rust evaluation in IEEE binary64 (Python floats are
-binary64, math.* is not used, and the Rust code uses no fused multiply-add)
-and nudges coefficients by single ulps where needed so that the piecewise
-function never decreases across a piece boundary.  It then checks the
-replayed phi against mpmath on a few thousand points and prints the worst
-relative error to stderr.
+binary64; its constant term is then replaced by the correctly rounded
+function value at the piece's left end.  The pieces are increasing and
+convex in t (-ln Q is convex), which the monotone evaluation of
+fastmath::piece10 needs; the script checks the conditions that argument
+uses (check_inner_margin).  Other polynomials are evaluated with Estrin's
+scheme, ASYM with two Horner steps on top (the operation order is fixed
+and replayed exactly below).  After rounding, the script replays the Rust
+evaluation in IEEE binary64 (Python floats are binary64, math.* is not
+used, and the Rust code uses no fused multiply-add) and nudges
+coefficients by single ulps where needed so that the piecewise function
+never decreases across a piece boundary.  It then checks the replayed phi
+against mpmath on a few thousand points and prints the worst relative
+error to stderr.
 """
 
 import os
@@ -55,7 +60,7 @@ mp.mp.dps = 60
 
 SQRT2 = mp.sqrt(2)
 LN10 = mp.log(10)
-DEG = 8
+DEG = 9  # table pieces
 
 # ---------------------------------------------------------------------------
 # Exact (high-precision) functions
@@ -74,12 +79,6 @@ def phi_exact(z):
         return -mp.log(q_upper(z)) / LN10
     # Q(z) = 1 - Q(w), w = -z; use log1p to keep relative accuracy.
     return -mp.log1p(-q_upper(-z)) / LN10
-
-
-def y_exact(w):
-    """y(w) = 64 log2(phi(-w)): phi(-w) in units of 2^(1/64)."""
-    w = mp.mpf(w)
-    return 64 * mp.log(phi_exact(-w)) / mp.log(2)
 
 
 def c_exact(u):
@@ -128,20 +127,19 @@ def interp_monomial(g, n, lo, hi):
     return [sol[i] for i in range(n + 1)]
 
 
-def fit_piece(f_of_t):
-    """Degree-DEG polynomial p(t) on t in [0, 1] with p(0) = fl(f(0)).
+def fit_piece(f_of_t, deg=DEG):
+    """Degree-deg polynomial p(t) on t in [0, 1] with p(0) = fl(f(0)).
 
     The Chebyshev interpolant of f is computed in high precision; its
     constant term (which already equals f(0) up to the interpolation
     error) is then replaced by the correctly rounded f(0), so that the
     piece starts exactly at the correctly rounded function value."""
-    coeffs = interp_monomial(f_of_t, DEG, 0, 1)
+    coeffs = interp_monomial(f_of_t, deg, 0, 1)
     return [float(f_of_t(mp.mpf(0)))] + [float(c) for c in coeffs[1:]]
 
 
-# The three evaluation schemes below (Estrin, and for poly9 two Horner
-# steps on top of an Estrin core) must match poly4/poly6/poly9 in the Rust
-# code operation for operation.
+# The evaluation schemes below must match poly4/poly6/poly9/piece10 in
+# src/model/fastmath.rs operation for operation.
 
 
 def poly4(c, t):
@@ -158,6 +156,7 @@ def poly6(c, t):
 
 
 def poly9(c, t):
+    """Degree 8: two Horner steps on an Estrin core (used for ASYM)."""
     t2 = t * t
     t4 = t2 * t2
     p23 = c[2] + c[3] * t
@@ -165,6 +164,75 @@ def poly9(c, t):
     p67 = c[6] + c[7] * t
     e = (p23 + t2 * p45) + t4 * (p67 + t2 * c[8])
     return c[0] + t * (c[1] + t * e)
+
+
+Q_GRID = 12.0  # (t + Q_GRID) - Q_GRID rounds t to a multiple of 2^-49
+
+
+def inner_z(c, q):
+    """z(q) = q (c2 + c3 q + ...) for 8 or 10 coefficients, as in
+    fastmath::piece8 / piece10."""
+    q2 = q * q
+    q4 = q2 * q2
+    p23 = c[2] + c[3] * q
+    p45 = c[4] + c[5] * q
+    p67 = c[6] + c[7] * q
+    if len(c) == 8:
+        e = (p23 + q2 * p45) + q4 * p67
+    else:
+        p89 = c[8] + c[9] * q
+        e = (p23 + q2 * p45) + q4 * (p67 + q2 * p89)
+    return q * e
+
+
+def piece10(c, t):
+    """A table piece (8 or 10 coefficients, fastmath::piece8 / piece10):
+    c0 + t (c1 + z(q)), q = t rounded to a multiple of 2^-49."""
+    q = (t + Q_GRID) - Q_GRID
+    return c[0] + t * (c[1] + inner_z(c, q))
+
+
+piece8 = piece10
+
+
+def check_inner_margin(pieces, name, samples=200):
+    """The conditions of the monotonicity argument of fastmath::piece10:
+    c1, c2 > 0 and |c3| + |c4| + ... <= c2/8 (which bounds the rounding
+    error of z by 5.7 * 2^-53 z), and, on samples, z(t) <= 1.1 t z'(t) and
+    a replayed z(q) that grows from one 2^-49 grid point to the next by
+    more than its actual rounding error.  Returns the smallest margin found (growth over one
+    grid step divided by twice the larger replay error of z at its ends)
+    and the largest z/(t z')."""
+    grid = 2.0 ** -49
+    rng = random.Random(99)
+    worst_margin, worst_ratio = float("inf"), 0.0
+    for idx, c in enumerate(pieces):
+        coef = [mp.mpf(x) for x in c]
+
+        def z_exact(x):
+            return sum(coef[k] * mp.mpf(x) ** (k - 1) for k in range(2, len(c)))
+
+        if not (c[1] > 0 and c[2] > 0):
+            raise SystemExit(f"{name}[{idx}]: c1, c2 must be positive")
+        if sum(abs(x) for x in c[3:]) > c[2] / 8:
+            raise SystemExit(f"{name}[{idx}]: |c3| + |c4| + ... exceeds c2/8")
+        ts = [rng.random() for _ in range(samples)] + [1.0, 0.5, 2.0 ** -20]
+        for t in ts:
+            q = (t + Q_GRID) - Q_GRID
+            if q == 0.0 or q + grid > 1.0:
+                continue
+            mq = mp.mpf(q)
+            z = z_exact(q)
+            dz = sum((k - 1) * coef[k] * mq ** (k - 2) for k in range(2, len(c)))
+            worst_ratio = max(worst_ratio, float(z / (mq * dz)))
+            err = max(abs(mp.mpf(inner_z(c, x)) - z_exact(x)) for x in (q, q + grid))
+            err = max(err, mp.mpf(2) ** -1074)
+            if inner_z(c, q + grid) < inner_z(c, q):
+                raise SystemExit(f"{name}[{idx}]: z decreases at q = {q!r}")
+            worst_margin = min(worst_margin, float(dz * grid / (2 * err)))
+    if worst_ratio > 1.1:
+        raise SystemExit(f"{name}: z/(t z') = {worst_ratio} exceeds 1.1")
+    return worst_margin, worst_ratio
 
 
 def next_down(x):
@@ -194,39 +262,26 @@ def b2f(b):
 # Tables
 # ---------------------------------------------------------------------------
 
-POS_K, POS_N = 4, 40  # z in [0, 10)
-NEG_K, NEG_N = 8, 24  # z in (-3, 0)
-NEGF_K, NEGF_N, NEGF_W0 = 4, 28, 3  # w in [3, 10)
+NEG_K = 32  # pieces per unit of z below zero
+POS_K = 4  # pieces per unit of z above zero
+TAB_OFF = 320  # index of the piece with left end s = n is n + TAB_OFF
+TAB_N = 360  # -10 < z < 10
 ASYM_U = mp.mpf(1) / 100  # u = 1/z^2 in (0, 1/100]
 ASYM_DEG = 8
 
-log = []
+
+def piece_left(i):
+    """Left end (in z) and width of table piece i."""
+    n = i - TAB_OFF
+    k = NEG_K if n < 0 else POS_K
+    return mp.mpf(n) / k, mp.mpf(1) / k
 
 
-def build_pos():
+def build_tab():
     pieces = []
-    for i in range(POS_N):
-        lo = mp.mpf(i) / POS_K
-        pieces.append(fit_piece(lambda t, lo=lo: phi_exact(lo + t / POS_K)))
-    return pieces
-
-
-def build_neg():
-    pieces = []
-    for j in range(NEG_N):
-        left = -mp.mpf(j + 1) / NEG_K  # expansion point (left end in z)
-        pieces.append(fit_piece(lambda t, left=left: phi_exact(left + t / NEG_K)))
-    return pieces
-
-
-def build_negx():
-    """Pieces [c0..c8, SHIFTER + Y_m] for y(w) = 64 log2 phi(-w)."""
-    pieces = []
-    for m in range(NEGF_N):
-        lo = mp.mpf(NEGF_W0) + mp.mpf(m) / NEGF_K
-        big_y = int(mp.nint(y_exact(lo)))
-        c = fit_piece(lambda t, lo=lo, big_y=big_y: y_exact(lo + t / NEGF_K) - big_y)
-        pieces.append(c + [SHIFTER + big_y])
+    for i in range(TAB_N):
+        lo, width = piece_left(i)
+        pieces.append(fit_piece(lambda t, lo=lo, width=width: phi_exact(lo + t * width)))
     return pieces
 
 
@@ -280,9 +335,7 @@ def build_ln():
 
 
 SHIFTER = 6755399441055744.0  # 1.5 * 2^52
-POS = build_pos()
-NEG = build_neg()
-NEGX = build_negx()
+TAB = build_tab()
 ASYM = build_asym()
 EXP_T_HI, EXP_T_LO, EXP_P, LN2_N_HI, LN2_N_LO, N_OVER_LN2 = build_exp()
 LN_C, INV_C, LN_P = build_ln()
@@ -291,9 +344,9 @@ LN2 = float(mp.log(2))
 C1 = float(mp.log(mp.sqrt(2 * mp.pi)))  # ln sqrt(2 pi)
 C2 = float(mp.log(mp.sqrt(2 * mp.pi) * LN10))  # ln(sqrt(2 pi) ln 10)
 INV_LN10 = float(1 / LN10)
-LN2_64 = float(mp.log(2) / 64)
 SPLITTER = 134217729.0  # 2^27 + 1
 W_ZERO = 38.7
+TAB_SHIFT = SHIFTER + TAB_OFF
 
 # ---------------------------------------------------------------------------
 # Binary64 replay of the Rust evaluation (must match the Rust code exactly)
@@ -331,10 +384,10 @@ def py_ln(x):
     return (e * LN2 + LN_C[j]) + (r + (r * r) * poly6(LN_P, r))
 
 
-def split_index(s):
-    """n = round(s - 1/2) (ties to even) and t = s - n, as in Rust."""
-    r = (s - 0.5) + SHIFTER
-    n = r - SHIFTER
+def split_index_at(s, shift):
+    """n = round(s - 1/2) (ties to even) and the index n + off, as in Rust."""
+    r = (s - 0.5) + shift
+    n = r - shift
     return f2b(r) & 0xFFFFFFFF, n
 
 
@@ -345,10 +398,12 @@ def py_split(w):
 
 
 def py_phi(z):
-    if z >= 0.0:
-        if z < 10.0:
-            i, n = split_index(z * POS_K)
-            return poly9(POS[i], z * POS_K - n)
+    below, above = z * NEG_K, z * POS_K
+    s = below if below < above else above
+    if -TAB_OFF < s < TAB_N - TAB_OFF:
+        i, n = split_index_at(s, TAB_SHIFT)
+        return piece10(TAB[min(i, TAB_N - 1)], s - n)
+    if z >= 10.0:
         if z > 2.0**500:
             s = z * 2.0**-200
             p = (0.5 * (s * s)) * INV_LN10 * 2.0**400
@@ -357,22 +412,9 @@ def py_phi(z):
         u = rr * rr
         b = (py_ln(z) + C1) - u * poly9(ASYM, u)
         return (0.5 * (z * z) + b) * INV_LN10
-    if z > -float(NEGF_W0):
-        s = -z * NEG_K
-        j, n = split_index(s)
-        return poly9(NEG[j], (n + 1.0) - s)
     if not (z >= -W_ZERO):
         return 0.0
     w = -z
-    if w < 10.0:
-        s = w * NEGF_K
-        m, n = split_index(s)
-        piece = NEGX[m - NEGF_K * NEGF_W0]
-        h = poly9(piece, s - n)
-        rh = h + piece[9]
-        k = f2b(rh) - f2b(SHIFTER)
-        f = h - (rh - piece[9])
-        return py_exp_tail(k, f * LN2_64)
     wh, wl = py_split(w)
     xh = -0.5 * (wh * wh)
     rr = 1.0 / w
@@ -387,10 +429,10 @@ def py_phi(z):
 
 
 def tail_values(c, t_end, steps=64):
-    """Replayed values of piece c at the `steps` floats up to t_end."""
+    """Largest replayed value of piece c at the `steps` floats up to t_end."""
     vals, t = [], t_end
     for _ in range(steps):
-        vals.append(poly9(c, t))
+        vals.append(piece10(c, t))
         t = next_down(t)
     return max(vals)
 
@@ -409,42 +451,23 @@ def fix_right_edge(c, limit, t_end):
 
 def fix_edges():
     total = 0
-    # NEG pieces: piece j evaluated up to t = 1 (z = -j/8 exactly) must not
-    # exceed the value where the next piece (to the right) starts.
-    for j in range(NEG_N):
-        limit = NEG[j - 1][0] if j > 0 else POS[0][0]
-        total += fix_right_edge(NEG[j], limit, 1.0)
-    # POS pieces: t <= 1 (t = 1 happens when the index rounds down).
-    for i in range(POS_N - 1):
-        total += fix_right_edge(POS[i], POS[i + 1][0], 1.0)
-    total += fix_right_edge(POS[-1], py_phi(10.0), next_down(1.0))
-    # z = -3 uses the exp branch; it must not exceed the NEG values just
-    # above -3 (NEG[-1] near t = 0).
-    guard = 0
-    w0 = -float(NEGF_W0)
-    while py_phi(w0) > min(py_phi(next_up(w0)), NEG[-1][0]):
-        NEGX[0][0] = next_down(NEGX[0][0])
-        guard += 1
-        total += 1
-        if guard > 100:
-            raise SystemExit("z = -3 fix did not converge")
-    # w = 10: asymptotic branch must not exceed the NEGX branch just below.
-    guard = 0
-    while py_phi(-10.0) > py_phi(next_up(-10.0)):
-        NEGX[-1][1] = next_up(NEGX[-1][1])  # raise y (and phi) near t = 1
-        guard += 1
-        total += 1
-        if guard > 1000:
-            raise SystemExit("z = -10 fix did not converge")
+    # Piece i, evaluated up to t = 1 (which happens when the index rounds
+    # down at an integer s), must not exceed where piece i + 1 starts.
+    for i in range(TAB_N - 1):
+        total += fix_right_edge(TAB[i], TAB[i + 1][0], 1.0)
+    # The last piece against the asymptotic branch at z = 10.
+    total += fix_right_edge(TAB[-1], py_phi(10.0), next_down(1.0))
+    # z = -10 belongs to the asymptotic branch; phi grows by tens of ulps
+    # per step of z there, so only a check.
+    if py_phi(-10.0) > py_phi(next_up(-10.0)):
+        raise SystemExit("z = -10: asymptotic branch above the table")
     return total
 
 
 def check_boundaries():
     """Walk 200 floats on both sides of every piece boundary."""
     bad = []
-    points = [mp.mpf(i) / POS_K for i in range(1, POS_N + 1)]
-    points += [-mp.mpf(j) / NEG_K for j in range(0, NEG_N + 1)]
-    points += [-(NEGF_W0 + mp.mpf(m) / NEGF_K) for m in range(NEGF_N + 1)]
+    points = [piece_left(i)[0] for i in range(TAB_N)] + [mp.mpf(10)]
     for p in points:
         z = float(p)
         for _ in range(200):
@@ -521,6 +544,9 @@ def main():
     nudges = fix_edges()
     bad = check_boundaries()
     worst, where = self_check()
+    margin, ratio = check_inner_margin(TAB, "TAB")
+    print(f"TAB: inner margin >= {margin:.2f}, z/(t z') <= {ratio:.3f}",
+          file=sys.stderr)
     print(f"edge nudges: {nudges}; boundary violations: {len(bad)} {bad[:3]}",
           file=sys.stderr)
     print(f"replayed worst relative error {worst:.3e} at z = {where!r}",
@@ -529,43 +555,15 @@ def main():
         raise SystemExit("boundary monotonicity check failed")
 
     out = ["// BEGIN GENERATED by tools/gen_normal_tail.py -- do not edit by hand.", ""]
-    print_table(out, "POS", "phi(z) on [i/4, (i+1)/4), variable t = 4 z - i.", POS)
     print_table(
         out,
-        "NEG",
-        "phi(z) on [-(j+1)/8, -j/8], variable t = (j + 1) - 8 w with w = -z.",
-        NEG,
+        "TAB",
+        "phi(z) on s in [n, n + 1], n = i - 320, with s = 32 z for z < 0 and "
+        "s = 4 z for z >= 0;\n/// variable t = s - n.",
+        TAB,
     )
-    out.append("/// 64 log2(phi(-w)) - Y_m on [3 + m/4, 3 + (m+1)/4), t = 4 w - (12 + m);")
-    out.append("/// `shift` is SHIFTER + Y_m.")
-    out.append(f"static NEGX: [ExpPiece; {len(NEGX)}] = [")
-    for p in NEGX:
-        out.append("    ExpPiece {")
-        out.append("        c: [")
-        for c in p[:9]:
-            out.append(f"            {fmt(c)},")
-        out.append("        ],")
-        out.append(f"        shift: {fmt(p[9])},")
-        out.append("    },")
-    out.append("];")
-    out.append("")
     print_array(out, "ASYM",
                 "d(u) = c(u)/u, c(u) = ln(z M(z)), u = 1/z^2 in (0, 1/100].", ASYM)
-    print_array(out, "EXP_T_HI", "2^(j/64) rounded to binary64.", EXP_T_HI, "static")
-    print_array(out, "EXP_T_LO", "2^(j/64) - EXP_T_HI[j].", EXP_T_LO, "static")
-    print_array(out, "EXP_P", "(e^r - 1 - r)/r^2 on |r| <= 1.02 ln2/128.", EXP_P)
-    print_array(out, "LN_C", "ln(1 + (j + 1/2)/32).", LN_C, "static")
-    print_array(out, "INV_C", "1/(1 + (j + 1/2)/32) rounded to binary64.", INV_C,
-                "static")
-    print_array(out, "LN_P", "(log1p(r) - r)/r^2 on |r| <= 1/64.", LN_P)
-    out.append("/// ln(2)/64 rounded to a multiple of 2^-42 (36 significant bits).")
-    out.append(f"const LN2_N_HI: f64 = {fmt(LN2_N_HI)};")
-    out.append("/// ln(2)/64 - LN2_N_HI.")
-    out.append(f"const LN2_N_LO: f64 = {fmt(LN2_N_LO)};")
-    out.append("/// ln(2)/64 rounded to binary64.")
-    out.append(f"const LN2_64: f64 = {fmt(LN2_64)};")
-    out.append("/// 64/ln(2).")
-    out.append(f"const N_OVER_LN2: f64 = {fmt(N_OVER_LN2)};")
     out.append("/// ln(sqrt(2 pi)).")
     out.append(f"const C1: f64 = {fmt(C1)};")
     out.append("/// ln(sqrt(2 pi) ln(10)).")
@@ -574,17 +572,39 @@ def main():
     out.append("// END GENERATED")
     text = "\n".join(out) + "\n"
 
+    # The shared exponential and logarithm live in src/model/fastmath.rs.
+    fm = ["// BEGIN GENERATED by tools/gen_normal_tail.py -- do not edit by hand.", ""]
+    print_array(fm, "EXP_T_HI", "2^(j/64) rounded to binary64.", EXP_T_HI, "static")
+    print_array(fm, "EXP_T_LO", "2^(j/64) - `EXP_T_HI[j]`.", EXP_T_LO, "static")
+    print_array(fm, "EXP_P", "(e^r - 1 - r)/r^2 on |r| <= 1.02 ln2/128.", EXP_P)
+    print_array(fm, "LN_C", "ln(1 + (j + 1/2)/32).", LN_C, "static")
+    print_array(fm, "INV_C", "1/(1 + (j + 1/2)/32) rounded to binary64.", INV_C,
+                "static")
+    print_array(fm, "LN_P", "(log1p(r) - r)/r^2 on |r| <= 1/64.", LN_P)
+    fm.append("/// ln(2)/64 rounded to a multiple of 2^-42 (36 significant bits).")
+    fm.append(f"const LN2_N_HI: f64 = {fmt(LN2_N_HI)};")
+    fm.append("/// ln(2)/64 - LN2_N_HI.")
+    fm.append(f"const LN2_N_LO: f64 = {fmt(LN2_N_LO)};")
+    fm.append("/// 64/ln(2).")
+    fm.append(f"const N_OVER_LN2: f64 = {fmt(N_OVER_LN2)};")
+    fm.append("")
+    fm.append("// END GENERATED")
+    fm_text = "\n".join(fm) + "\n"
+
     if "--write" in sys.argv[1:]:
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                            "src", "model", "normal_tail.rs")
-        src = open(path).read()
-        begin = src.index("// BEGIN GENERATED")
-        end = src.index("// END GENERATED") + len("// END GENERATED\n")
-        with open(path, "w") as fh:
-            fh.write(src[:begin] + text + src[end:])
-        print(f"updated {os.path.normpath(path)}", file=sys.stderr)
+        for name, block in (("normal_tail.rs", text), ("fastmath.rs", fm_text)):
+            path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                "src", "model", name)
+            src = open(path).read()
+            begin = src.index("// BEGIN GENERATED")
+            end = src.index("// END GENERATED") + len("// END GENERATED\n")
+            with open(path, "w") as fh:
+                fh.write(src[:begin] + block + src[end:])
+            print(f"updated {os.path.normpath(path)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+        sys.stdout.write("\n")
+        sys.stdout.write(fm_text)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@
 
 pub(crate) mod akka;
 pub(crate) mod exponential;
+pub(crate) mod fastmath;
 pub(crate) mod normal;
 pub(crate) mod normal_tail;
 
@@ -172,15 +173,63 @@ impl Fit {
         // Plain arithmetic, not `mul_add`: without a target FMA that is a
         // library call.
         let exact = y_threshold * self.scale + self.location;
+        if exact < F64_EXACT_INTEGERS {
+            self.elapsed_at_small(y_threshold, exact)
+        } else {
+            self.elapsed_at_large(y_threshold, exact)
+        }
+    }
+
+    /// [`Fit::elapsed_at`] when the answer is below 2^53 ns (104 days): every
+    /// candidate is an exactly representable integer, so the search runs in
+    /// `f64` without conversions, and `(e as u64) as f64 == e` makes each test
+    /// identical to [`Fit::standardise`] of the integer.
+    #[inline]
+    fn elapsed_at_small(&self, y_threshold: f64, exact: f64) -> u64 {
+        let standardise = |e: f64| (e - self.location) * self.inv_scale;
+        // Truncation plus a step instead of `ceil`, which is a library call
+        // on targets without SSE4.1.
+        let mut e = if exact > 0.0 {
+            let t = exact as i64 as f64;
+            if t < exact {
+                t + 1.0
+            } else {
+                t
+            }
+        } else {
+            0.0
+        };
+        // The closed form is within a nanosecond or two of the answer; the
+        // rounding of `standardise` decides the last step, so walk there.
+        for _ in 0..4 {
+            if e > 0.0 && standardise(e - 1.0) >= y_threshold {
+                e -= 1.0;
+            } else {
+                break;
+            }
+        }
+        for _ in 0..4 {
+            if standardise(e) < y_threshold {
+                e += 1.0;
+            } else {
+                break;
+            }
+        }
+        // 0 ≤ e < 2^53: the signed conversion is exact and cheaper.
+        e as i64 as u64
+    }
+
+    /// [`Fit::elapsed_at`] for answers from 2^53 ns on, or never.
+    #[cold]
+    fn elapsed_at_large(&self, y_threshold: f64, exact: f64) -> u64 {
         // 2^64 as f64; NaN (excluded by the invariants) also lands here.
         if exact >= 18_446_744_073_709_551_616.0 || exact.is_nan() {
             return u64::MAX;
         }
-        let mut e = if exact > 0.0 { exact.ceil() as u64 } else { 0 };
-        // The closed form is within a nanosecond or two of the answer; the
-        // rounding of `standardise` decides the last step, so walk there.
-        // Bounded: beyond 2^53 ns neighbouring integers share an f64, and
-        // there the first candidate stands.
+        // Above 2^53 every f64 is an integer, so the cast is exact.
+        let mut e = exact as u64;
+        // Bounded: here neighbouring integers may share an f64, and then the
+        // first candidate stands.
         for _ in 0..4 {
             if e > 0 && self.standardise(e - 1) >= y_threshold {
                 e -= 1;
@@ -198,6 +247,9 @@ impl Fit {
         e
     }
 }
+
+/// 2^53: below it every integer is an `f64`.
+const F64_EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
 
 /// Adjusts `guess` by whole ulps to the smallest `y` with `f(y) >= target`,
 /// assuming `f` is non-decreasing. Bounded; a poor guess is first repaired by

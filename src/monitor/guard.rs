@@ -1,0 +1,184 @@
+//! The observer pause guard: do not convict every peer because the
+//! *observer* was frozen.
+//!
+//! If the monitoring process itself stalls (a long garbage-collection pause
+//! in a host runtime, a VM freeze, a suspended laptop), no heartbeat is
+//! processed meanwhile, and on wake-up every peer looks silent. Cassandra
+//! guards against this (`max_local_pause_in_ms`, 5 s by default): when the
+//! time since its previous failure-detector check exceeds the limit, it logs
+//! "Not marking nodes down due to local pause" and convicts nobody until the
+//! same time has passed again.
+//!
+//! Here the monitor's ticks play the role of Cassandra's checks:
+//!
+//! * a tick whose time is more than `max_pause` after the previous tick
+//!   reports one [`Event::ObserverPaused`](super::Event::ObserverPaused) and
+//!   starts a hold of `grace`;
+//! * during the hold, ticks announce no new suspicion, and heartbeats do
+//!   not announce the suspicions they would otherwise notice after the fact
+//!   (they are proof of life, which is what the hold waits for);
+//!   recoveries of suspicions announced before the pause are still reported;
+//! * the first tick at or after the end of the hold announces every peer
+//!   that is *still* silent, with its events (trap 4: the guard delays
+//!   convictions, it never swallows them). That tick is never itself taken
+//!   for a new pause, even if it is late, so holds cannot chain forever
+//!   when a caller ticks less often than `max_pause`: at worst every other
+//!   tick convicts. Tick well within `max_pause` (the driver's period is
+//!   typically 10–100 ms) to get the intended behaviour.
+//!
+//! The first tick of a monitor has no predecessor and is never a pause.
+
+use crate::config::ConfigError;
+use std::time::Duration;
+
+/// Settings of the observer pause guard: how late a tick must be to count
+/// as a pause of the observer, and how long suspicions are then held.
+///
+/// The default is Cassandra's: 5 s and 5 s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PauseGuard {
+    max_pause: Duration,
+    grace: Duration,
+}
+
+impl Default for PauseGuard {
+    /// Cassandra's `max_local_pause_in_ms`: 5 s, held for 5 s.
+    fn default() -> Self {
+        PauseGuard {
+            max_pause: Duration::from_secs(5),
+            grace: Duration::from_secs(5),
+        }
+    }
+}
+
+impl PauseGuard {
+    /// A guard that treats a gap of more than `max_pause` between two ticks
+    /// as a pause of the observer and then holds new suspicions for `grace`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::ZeroDuration`] if `max_pause` is zero (every tick
+    /// would be a pause). A zero `grace` is allowed: the tick after the late
+    /// one convicts.
+    pub fn new(max_pause: Duration, grace: Duration) -> Result<Self, ConfigError> {
+        if max_pause.is_zero() {
+            return Err(ConfigError::ZeroDuration { field: "max_pause" });
+        }
+        Ok(PauseGuard { max_pause, grace })
+    }
+
+    /// The largest gap between ticks that is not a pause.
+    pub fn max_pause(&self) -> Duration {
+        self.max_pause
+    }
+
+    /// How long new suspicions are held after a pause.
+    pub fn grace(&self) -> Duration {
+        self.grace
+    }
+}
+
+/// The ticking side's memory, behind the monitor's tick lock.
+#[derive(Debug, Default)]
+pub(crate) struct TickState {
+    /// Time of the last accepted tick.
+    pub(crate) last: Option<u64>,
+    /// End of the current hold, if any.
+    pub(crate) hold_until: Option<u64>,
+}
+
+/// What a tick should do.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum TickDecision {
+    /// The tick is earlier than the previous one: ignore it entirely.
+    Backwards,
+    /// A pause was detected now: report it and hold.
+    Paused { previous: u64, hold_until: u64 },
+    /// A hold is in progress: nothing to announce.
+    Holding,
+    /// Process due deadlines.
+    Run,
+}
+
+impl TickState {
+    /// Records the tick at `now` and decides what it does.
+    pub(crate) fn on_tick(&mut self, now: u64, guard: Option<&PauseGuard>) -> TickDecision {
+        let previous = self.last;
+        if previous.is_some_and(|p| now < p) {
+            // Trap 3: time never runs backwards inside the monitor. A tick
+            // from the past changes nothing, not even the last tick time.
+            return TickDecision::Backwards;
+        }
+        self.last = Some(now);
+        if let Some(hold) = self.hold_until {
+            if now < hold {
+                return TickDecision::Holding;
+            }
+            // The hold is over. This tick convicts whatever is still due and
+            // is not itself checked for a pause (holds do not chain).
+            self.hold_until = None;
+            return TickDecision::Run;
+        }
+        if let (Some(guard), Some(previous)) = (guard, previous) {
+            let gap = now - previous;
+            if u128::from(gap) > guard.max_pause.as_nanos() {
+                let hold = now.saturating_add(crate::time::duration_nanos(guard.grace));
+                self.hold_until = Some(hold);
+                return TickDecision::Paused {
+                    previous,
+                    hold_until: hold,
+                };
+            }
+        }
+        TickDecision::Run
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: u64 = 1_000_000_000;
+
+    #[test]
+    fn a_late_tick_holds_then_the_hold_ends() {
+        let g = PauseGuard::default();
+        let mut t = TickState::default();
+        assert_eq!(t.on_tick(0, Some(&g)), TickDecision::Run);
+        assert_eq!(t.on_tick(S, Some(&g)), TickDecision::Run);
+        assert_eq!(
+            t.on_tick(20 * S, Some(&g)),
+            TickDecision::Paused {
+                previous: S,
+                hold_until: 25 * S
+            }
+        );
+        assert_eq!(t.on_tick(21 * S, Some(&g)), TickDecision::Holding);
+        // Late again, but this tick ends the hold: it runs.
+        assert_eq!(t.on_tick(40 * S, Some(&g)), TickDecision::Run);
+        assert_eq!(t.on_tick(41 * S, Some(&g)), TickDecision::Run);
+    }
+
+    #[test]
+    fn backwards_ticks_are_ignored_and_exactly_the_limit_is_no_pause() {
+        let g = PauseGuard::new(Duration::from_secs(5), Duration::ZERO).unwrap();
+        let mut t = TickState::default();
+        assert_eq!(t.on_tick(10 * S, Some(&g)), TickDecision::Run);
+        assert_eq!(t.on_tick(3 * S, Some(&g)), TickDecision::Backwards);
+        assert_eq!(t.last, Some(10 * S));
+        assert_eq!(t.on_tick(15 * S, Some(&g)), TickDecision::Run);
+        assert!(matches!(
+            t.on_tick(20 * S + 1, Some(&g)),
+            TickDecision::Paused { .. }
+        ));
+        // Zero grace: the next tick runs.
+        assert_eq!(t.on_tick(20 * S + 1, Some(&g)), TickDecision::Run);
+        assert_eq!(t.on_tick(100 * S, None), TickDecision::Run);
+    }
+
+    #[test]
+    fn zero_max_pause_is_refused() {
+        assert!(PauseGuard::new(Duration::ZERO, Duration::ZERO).is_err());
+    }
+}
