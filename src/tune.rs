@@ -167,8 +167,9 @@ pub fn evaluate(
 }
 
 /// Like [`evaluate`] for several detections, each with its own thresholds,
-/// scored on parallel threads (one per detection). Results come in the
-/// order of `plan`.
+/// scored on parallel threads (one per detection). `on_done` is called from
+/// the scoring thread as each detection finishes (for progress reports).
+/// Results come in the order of `plan`.
 ///
 /// # Errors
 ///
@@ -178,12 +179,17 @@ pub fn evaluate_plan(
     base: &Config,
     plan: &[(Detection, Vec<f64>)],
     warmup: usize,
+    on_done: &(dyn Fn(Detection) + Sync),
 ) -> Result<Vec<Candidate>, ConfigError> {
     let results: Vec<Result<Vec<Candidate>, ConfigError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = plan
             .iter()
             .map(|(detection, thresholds)| {
-                scope.spawn(move || evaluate(trace, base, &[*detection], thresholds, warmup))
+                scope.spawn(move || {
+                    let out = evaluate(trace, base, &[*detection], thresholds, warmup);
+                    on_done(*detection);
+                    out
+                })
             })
             .collect();
         handles

@@ -380,8 +380,7 @@ fn run_plot(args: &PlotArgs) -> Result<(), String> {
             .iter()
             .map(|&d| (d, default_thresholds(d, interval_ms)))
             .collect();
-        let candidates =
-            tune::evaluate_plan(&trace, &config, &plan, 0).map_err(|e| e.to_string())?;
+        let candidates = evaluate_with_progress(&trace, &config, &plan, 0)?;
         let best = tune::recommend(&candidates, &Targets::DEFAULT);
         let title = format!("QoS trade-off on {}", args.trace.display());
         std::fs::write(path, accrual::plot::tradeoff_svg(&candidates, best, &title))
@@ -417,8 +416,7 @@ fn run_tune(args: &TuneArgs) -> Result<(), String> {
             (detection, thresholds)
         })
         .collect();
-    let candidates =
-        tune::evaluate_plan(&trace, &base, &plan, args.warmup).map_err(|e| e.to_string())?;
+    let candidates = evaluate_with_progress(&trace, &base, &plan, args.warmup)?;
     let stated = Targets {
         detection_ms: args.target_detection_ms,
         mistakes_per_hour: args.target_mistakes_per_hour,
@@ -457,6 +455,32 @@ fn run_tune(args: &TuneArgs) -> Result<(), String> {
         eprintln!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// [`tune::evaluate_plan`] with a progress bar on standard error (hidden
+/// when it is not a terminal).
+fn evaluate_with_progress(
+    trace: &Trace,
+    base: &Config,
+    plan: &[(Detection, Vec<f64>)],
+    warmup: usize,
+) -> Result<Vec<Candidate>, String> {
+    let configurations: usize = plan.iter().map(|(_, t)| t.len()).sum();
+    let bar = indicatif::ProgressBar::new(plan.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} models {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(format!(
+        "({configurations} configurations on {} arrivals)",
+        trace.len()
+    ));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let result = tune::evaluate_plan(trace, base, plan, warmup, &|_| bar.inc(1));
+    bar.finish_and_clear();
+    result.map_err(|e| e.to_string())
 }
 
 const CSV_HEADER: &str = "model,threshold,samples,mean_detection_ms,max_detection_ms,mistakes,\
