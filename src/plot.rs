@@ -64,18 +64,7 @@ pub fn tradeoff_svg(
         TOP + (f64::from(hi_exp) - e) / f64::from(hi_exp - lo_exp) * plot_h
     };
 
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="22" text-anchor="middle" font-size="15">{}</text>"#,
-        LEFT + plot_w / 2.0,
-        escape(title)
-    );
+    let mut s = open_svg(title, plot_w);
     // Grid and axes.
     for e in lo_exp..=hi_exp {
         let y = sy(10f64.powi(e));
@@ -105,20 +94,12 @@ pub fn tradeoff_svg(
         );
         k += 1;
     }
-    let _ = writeln!(
-        s,
-        r#"<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="black"/>"#
-    );
-    let _ = writeln!(
-        s,
-        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">mean detection time (ms)</text>"#,
-        LEFT + plot_w / 2.0,
-        HEIGHT - 18.0
-    );
-    let _ = writeln!(
-        s,
-        r#"<text transform="translate(20 {:.1}) rotate(-90)" text-anchor="middle">mistakes per hour (log; bottom row: none)</text>"#,
-        TOP + plot_h / 2.0
+    frame(
+        &mut s,
+        plot_w,
+        plot_h,
+        "mean detection time (ms)",
+        "mistakes per hour (log; bottom row: none)",
     );
     // One series per detection kind, in order of first appearance.
     let mut kinds: Vec<&str> = Vec::new();
@@ -248,18 +229,7 @@ pub fn phi_timeline_svg(
         }
     }
 
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="22" text-anchor="middle" font-size="15">{}</text>"#,
-        LEFT + plot_w / 2.0,
-        escape(title)
-    );
+    let mut s = open_svg(title, plot_w);
     for (a, b) in &bands {
         let _ = writeln!(
             s,
@@ -322,25 +292,53 @@ pub fn phi_timeline_svg(
         LEFT + plot_w - 4.0,
         ty - 5.0
     );
+    frame(
+        &mut s,
+        plot_w,
+        plot_h,
+        "time (s); ticks: heartbeats; shaded: live node suspected",
+        &format!("phi ({} model; clipped at {y_max})", config.model()),
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
+/// The document's opening: size, white background and a centred title.
+fn open_svg(title: &str, plot_w: f64) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="22" text-anchor="middle" font-size="15">{}</text>"#,
+        LEFT + plot_w / 2.0,
+        escape(title)
+    );
+    s
+}
+
+/// The plot area's border and the two axis labels.
+fn frame(s: &mut String, plot_w: f64, plot_h: f64, x_label: &str, y_label: &str) {
     let _ = writeln!(
         s,
         r#"<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="black"/>"#
     );
     let _ = writeln!(
         s,
-        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">time (s); ticks: heartbeats; shaded: live node suspected</text>"#,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
         LEFT + plot_w / 2.0,
-        HEIGHT - 18.0
+        HEIGHT - 18.0,
+        escape(x_label)
     );
     let _ = writeln!(
         s,
-        r#"<text transform="translate(20 {:.1}) rotate(-90)" text-anchor="middle">phi ({} model; clipped at {})</text>"#,
+        r#"<text transform="translate(20 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"#,
         TOP + plot_h / 2.0,
-        config.model(),
-        y_max
+        escape(y_label)
     );
-    s.push_str("</svg>\n");
-    s
 }
 
 /// A round tick spacing (1, 2 or 5 times a power of ten) near `raw`.

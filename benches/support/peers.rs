@@ -24,21 +24,27 @@ pub trait Subject {
     fn phi(&mut self, t_ms: u64) -> f64;
 }
 
+/// The configuration both `accrual` subjects use, for `model`.
+fn accrual_detector(model: accrual::Model) -> Detector {
+    Detector::new(
+        Config::builder()
+            .model(model)
+            .max_sample_size(WINDOW)
+            .acceptable_pause(Duration::ZERO)
+            .min_std_deviation(Duration::from_millis(1))
+            .first_heartbeat_estimate(Duration::from_millis(100))
+            .build()
+            .expect("valid configuration"),
+    )
+}
+
 /// `accrual`, normal model (exact tail).
 pub struct Accrual(Detector);
 
 impl Subject for Accrual {
     const NAME: &'static str = "accrual (normal)";
     fn new() -> Self {
-        Accrual(Detector::new(
-            Config::builder()
-                .max_sample_size(WINDOW)
-                .acceptable_pause(Duration::ZERO)
-                .min_std_deviation(Duration::from_millis(1))
-                .first_heartbeat_estimate(Duration::from_millis(100))
-                .build()
-                .expect("valid configuration"),
-        ))
+        Accrual(accrual_detector(accrual::Model::Normal))
     }
     #[inline]
     fn heartbeat(&mut self, t_ms: u64) {
@@ -56,16 +62,7 @@ pub struct AccrualAkka(Detector);
 impl Subject for AccrualAkka {
     const NAME: &'static str = "accrual (akka)";
     fn new() -> Self {
-        AccrualAkka(Detector::new(
-            Config::builder()
-                .model(accrual::Model::Akka)
-                .max_sample_size(WINDOW)
-                .acceptable_pause(Duration::ZERO)
-                .min_std_deviation(Duration::from_millis(1))
-                .first_heartbeat_estimate(Duration::from_millis(100))
-                .build()
-                .expect("valid configuration"),
-        ))
+        AccrualAkka(accrual_detector(accrual::Model::Akka))
     }
     #[inline]
     fn heartbeat(&mut self, t_ms: u64) {
