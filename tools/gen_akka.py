@@ -18,42 +18,44 @@ significant digits; no coefficient is taken from another library.
 The function.  Akka's phi for a standardised silence y is
     phi(y) = log10(1 + e^u) = softplus(u) / ln 10,  u = y (A + B y^2),
 with A = 1.5976 and B = 0.070566 as binary64 numbers.  The Rust code forms
-s = 4u as y * (4B (y y) + 4A) (the JVM's rounding of u, scaled exactly by
-four) and then:
+s = 8u as 8A y + (8B y)(y y) (within about 2 ulps of the exact value, like
+the JVM's own u; the factor 8 is exact) and then:
 
-* |s| <= 148 (|u| <= 37): table SP, 297 pieces of width 1/4 in u.  Piece
-  i covers u in [n/4, (n+1)/4] with n = i - 148 and is a degree-9
+* |s| <= 296 (|u| <= 37): table SP, 593 pieces of width 1/8 in u.  Piece
+  i covers u in [n/8, (n+1)/8] with n = i - 296 and is a degree-7
   polynomial in t = s - n, t in [0, 1], for softplus(u)/ln 10, evaluated
-  by fastmath::piece10 (replayed here as gen_normal_tail.piece10); the
-  last piece is only used at its left end, s = 148.  Every piece is the
+  by fastmath::piece8 (replayed here through gen_normal_tail.piece8); the
+  last piece is only used at its left end, s = 296.  Every piece is the
   Chebyshev interpolant (first-kind nodes) of the exact function,
   converted to the monomial basis and rounded to binary64, with the
   constant term replaced by the correctly rounded value at the left end.
-  The interpolation error is below 1e-17 relative: a piece spans a factor
-  of at most e^(1/4) (the log-derivative of softplus is at most 1), and
-  degree 9 rather than 8 because the poles of softplus at u = +-i pi slow
-  the convergence near u = 0 (degree 8 would leave 5e-16 there).
-* s > 148 (u > 37, and +inf): e^-u < 2.3e-18 u is below rounding, so
+  The interpolation error is below 1.2e-16 relative: a piece spans a
+  factor of at most e^(1/8) (the log-derivative of softplus is at most 1),
+  and the poles of softplus at u = +-i pi, which slow the convergence near
+  u = 0, are 8 pi piece half-widths away.  (Width 1/4 would need degree 9
+  for the same accuracy; eight coefficients make a 64-byte piece and the
+  shortest evaluation.)
+* s > 296 (u > 37, and +inf): e^-u < 2.3e-18 u is below rounding, so
   phi = y (B/ln10 y^2 + A/ln10), computed from y so that it stays finite
-  up to y = 1.8e103 (where u itself overflows first); saturated at
+  up to y = 1.8e103 (s overflows from y = 6.8e102 on); saturated at
   f64::MAX.
-* -3040 <= s < -148 (-760 <= u < -37): softplus(u) = e^u (1 - e^u/2 + ...)
+* -6080 <= s < -296 (-760 <= u < -37): softplus(u) = e^u (1 - e^u/2 + ...)
   and e^u/2 < 4.3e-17, so phi = e^(u - ln ln 10) with the shared
   exponential (argument passed as the exact sum u + (-ln ln 10)).
 * below, NaN and -inf: 0.
 
 After rounding, the script replays the Rust evaluation in IEEE binary64
 (Python floats are binary64, math.* is not used and the Rust code uses no
-fused multiply-add), checks the conditions of piece10's monotonicity
-argument on every piece, and lowers the linear coefficient of a piece by
+fused multiply-add), checks the conditions of the monotonicity argument
+of fastmath::piece8 (documented at piece10) on every piece, and lowers the linear coefficient of a piece by
 single ulps where needed so that each piece ends at or below the value
 where the next begins (and the last piece's only value, at u = 37, at or
 below the value of the u > 37 formula at the first y that uses it).  It
 then walks adjacent doubles across every switch and checks the replayed
 phi against mpmath, printing the worst relative error to stderr, both
 against the exact u and against the u the code computes.  The former is
-dominated by the rounding of u itself (about |u| * 2.5e-16 relative, as in
-the JVM), the latter is the evaluation error proper.
+dominated by the rounding of u itself (up to about |u| * 4.4e-16
+relative, as in the JVM), the latter is the evaluation error proper.
 
 --reference writes y and phi (20 significant digits, from the exact u)
 for a grid, random points, the far tails and both sides of every piece
@@ -152,6 +154,7 @@ def py_s(y):
 
 
 def py_far(y):
+    """phi for s > 296 (u > 37)."""
     p = y * (BL * (y * y) + AL)
     return p if p <= MAX else MAX
 
@@ -213,7 +216,7 @@ def fix_edges():
     """Lower coefficients by ulps until the replayed function never
     decreases across a piece boundary or the switch at u = 37."""
     total = 0
-    # The extra piece (left end u = 37) is only used at s = 148, its left
+    # The extra piece (left end u = 37) is only used at s = 296, its left
     # end; the u > 37 formula takes over at the next double y.
     y0 = first_y_with_s_above(S_TAB)
     limit = py_far(y0)
@@ -247,18 +250,32 @@ def walk(y, n):
 def check_boundaries():
     """Walk 300 doubles on both sides of every piece boundary and switch."""
     bad = []
-    targets = [float(k) for k in range(-OFF, OFF + 1)]  # s = 4u at boundaries
+    targets = [float(k) for k in range(-OFF, OFF + 1)]  # s = 8u at boundaries
     for target in targets:
         y = first_y_with_s_at_least(target)
         for _ in range(300):
             y = nt.next_down(y)
         bad += walk(y, 600)
     # The exponential range and its lower end.
-    for target in [S_EXP_MIN, -4.0 * 708.39, -4.0 * 745.2]:
+    for target in [S_EXP_MIN, -K * 708.39, -K * 745.2]:
         y = first_y_with_s_at_least(target)
         for _ in range(300):
             y = nt.next_down(y)
         bad += walk(y, 600)
+    # Where s overflows and the far formula switches from s to y.
+    lo, hi = 6e102, 7e102
+    for _ in range(200):
+        mid = lo + (hi - lo) / 2
+        if mid in (lo, hi):
+            break
+        if py_s(mid) <= MAX:
+            lo = mid
+        else:
+            hi = mid
+    y = lo
+    for _ in range(300):
+        y = nt.next_down(y)
+    bad += walk(y, 600)
     return bad
 
 
@@ -347,7 +364,7 @@ def write_reference(path):
     for k in range(-OFF, OFF + 1):
         y = first_y_with_s_at_least(float(k))
         ys.update([y, nt.next_down(y)])
-    for target in [S_EXP_MIN, -4.0 * 708.39]:
+    for target in [S_EXP_MIN, -K * 708.39]:
         y = first_y_with_s_at_least(target)
         ys.update([y, nt.next_down(y)])
     ys = sorted(ys)

@@ -38,8 +38,8 @@
 //! `|u| = 37` the correction terms fall below rounding: softplus(u) =
 //! u + e^−u with e^−u < 2.3e-18·u, and softplus(u) = e^u·(1 − e^u/2 + …)
 //! with e^u/2 < 4.3e-17. The positive tail is computed from `y` rather than
-//! from `u`, so phi stays finite and accurate up to y ≈ 1.8e103 although u
-//! itself overflows from y ≈ 1.36e103 on. The table is written by
+//! from `s`, so phi stays finite and accurate up to y ≈ 1.8e103, where phi
+//! itself exceeds `f64::MAX`, although `s` overflows from y ≈ 6.8e102 on. The table is written by
 //! `tools/gen_akka.py`, which documents the procedure, replays the
 //! evaluation in binary64 and re-checks it; nothing is copied from another
 //! library.
@@ -6071,7 +6071,7 @@ pub(crate) fn phi_from_y(y: f64) -> f64 {
     }
     if s > S_TAB {
         // softplus(u) = u + e^-u with e^-u below rounding. From y rather
-        // than u, so that the result only overflows when phi itself does.
+        // than s, so that the result only overflows when phi itself does.
         let p = y * (BL * (y * y) + AL);
         return if p <= f64::MAX { p } else { f64::MAX };
     }
@@ -6178,6 +6178,22 @@ mod tests {
         solve_cubic(s_target / U_SCALE)
     }
 
+    /// The smallest double y for which `s = 8u` overflows (about 6.8e102).
+    fn first_y_with_overflowing_s() -> f64 {
+        let s = |y: f64| A8 * y + (B8 * y) * (y * y);
+        let (mut lo, mut hi) = (6e102, 7e102);
+        assert!(s(lo).is_finite() && s(hi).is_infinite());
+        while lo.next_up() < hi {
+            let mid = lo + (hi - lo) / 2.0;
+            if s(mid).is_finite() {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        hi
+    }
+
     /// Deterministic xorshift generator for reproducible random tests.
     struct Rng(u64);
     impl Rng {
@@ -6260,11 +6276,15 @@ mod tests {
         assert!(phi_from_y(1e6).is_finite());
         assert!(phi_from_y(1e100).is_finite());
         assert!(phi_from_y(1e6) > phi_from_y(1e5));
-        // u overflows from y ≈ 1.36e103 on; phi = B y³/ln 10 does not until
-        // y ≈ 1.8e103.
+        // s = 8u overflows from y ≈ 6.8e102 on and u from 1.36e103 on;
+        // phi = B y³/ln 10 does not until y ≈ 1.8e103.
+        let y0 = first_y_with_overflowing_s();
+        assert!(y0 > 6.8e102 && y0 < 6.9e102, "{y0}");
         assert!((1.5e103 * (B * (1.5e103 * 1.5e103) + A)).is_infinite());
-        let want = B * 1.5e103 * 1.5e103 * (1.5e103 / LN_10);
-        assert!(rel_err(phi_from_y(1.5e103), want) < 1e-15);
+        for y in [y0.next_down(), y0, 1e103, 1.5e103, 1.7e103] {
+            let want = B * y * y * (y / LN_10);
+            assert!(rel_err(phi_from_y(y), want) < 1e-15, "y {y}");
+        }
     }
 
     #[test]
@@ -6357,6 +6377,7 @@ mod tests {
             y_at_s(-8.0 * 708.4),
             y_at_s(-8.0 * 745.1),
             y_at_s(S_EXP_MIN),
+            first_y_with_overflowing_s(),
             1.36e103,
             1.8e103,
         ]);

@@ -7,7 +7,7 @@
 //! hot paths contain no library call (without a target FMA, `mul_add` and
 //! `f64::exp` are calls).
 //!
-//! * [`exp_sum`] / [`exp_tail`]: `e^x` in the style of Tang (ACM TOMS 15(2),
+//! * [`exp_sum`]: `e^x` in the style of Tang (ACM TOMS 15(2),
 //!   1989): `x = k ln2/64 + r` with a Cody–Waite split of `ln2/64`, a
 //!   64-entry table of `2^(j/64)` stored as a hi + lo pair, and a degree-5
 //!   polynomial for `e^r - 1`; about 0.53 ulp. The argument is taken as an
@@ -367,15 +367,15 @@ pub(crate) fn piece8(c: &[f64; 8], t: f64) -> f64 {
 /// (the actual errors are smaller; the generators check the conditions on
 /// every piece and measure the margin on samples, at least 2.5). So the
 /// computed `z(q)` is a non-decreasing step function of `t`. The three
-/// outer operations then combine only
-/// non-negative, non-decreasing, separately rounded quantities (`t`, `c1 +
-/// z`, their product, `c0 +` it), and rounding preserves order, so the
-/// result cannot decrease. Evaluating `z` at `t` itself instead lets its
-/// rounding noise step back by an ulp from one `t` to the next; that
-/// surfaced as 1-ulp decreases of phi in about 1 of 10^8 adjacent pairs
-/// where phi is flattest. Rounding `t` changes the result by at most
-/// `t z'·2^-50`, below 4e-17 relative on our tables (a third of an ulp at
-/// worst). The operation order is replayed by the generators.
+/// outer operations then combine only non-negative, non-decreasing,
+/// separately rounded quantities (`t`, `c1 + z`, their product, `c0 +` it),
+/// and rounding preserves order, so the result cannot decrease.
+/// Evaluating `z` at `t` itself instead lets its rounding noise step back
+/// by an ulp from one `t` to the next; that surfaced as 1-ulp decreases of
+/// phi in about 1 of 10^8 adjacent pairs where phi is flattest. Rounding
+/// `t` changes the result by at most `t z'·2^-50`, below 4e-17 relative on
+/// our tables (a third of an ulp at worst). The operation order is
+/// replayed by the generators.
 #[inline(always)]
 pub(crate) fn piece10(c: &[f64; 10], t: f64) -> f64 {
     let q = (t + Q_GRID) - Q_GRID;
@@ -400,9 +400,11 @@ pub(crate) fn split(w: f64) -> (f64, f64) {
 
 /// `e^(xh + xl)` for `-760 < xh + xl <= 0`, accurate to about 0.53 ulp.
 ///
-/// `xh` is exact-ish and large, `xl` a small correction (|xl| below ~10);
-/// keeping them apart avoids rounding the large argument. Results below the
-/// normal range are rounded once to the subnormal (or zero) result.
+/// `xh` is large and a multiple of `2^-47` (as `-w^2/2` with `w` split in
+/// two 26-bit halves is, and any `|xh| >= 32`), `xl` a small correction
+/// (|xl| below ~10); keeping them apart avoids rounding the large argument.
+/// Results below the normal range are rounded once to the subnormal (or
+/// zero) result.
 #[inline(always)]
 pub(crate) fn exp_sum(xh: f64, xl: f64) -> f64 {
     // k = round((xh + xl) * 64/ln2), by the 1.5*2^52 shifter.
@@ -417,7 +419,7 @@ pub(crate) fn exp_sum(xh: f64, xl: f64) -> f64 {
 
 /// `2^(k/64) e^r` for `|r| <= 1.02 ln2/128` and `k >= -70_000`.
 #[inline(always)]
-pub(crate) fn exp_tail(ki: i64, r: f64) -> f64 {
+fn exp_tail(ki: i64, r: f64) -> f64 {
     let j = (ki & 63) as usize;
     let e = ki >> 6;
     let em1 = r + (r * r) * poly4(&EXP_P, r);
