@@ -79,7 +79,17 @@
 //!
 //! # Speed
 //!
-//! REPLACE_SPEED
+//! Inside the table (|u| <= 37, i.e. |y| ≲ 7.15): `s`, one lookup and a
+//! degree-7 polynomial, about 50 instructions; 4.4 ns per call in an
+//! array sweep over the benchmark's y range on a shared 2-core AMD EPYC,
+//! against 11 ns for the former `exp` + `ln_1p` (valgrind: 57 against 128
+//! instructions per loop iteration). In `cargo bench --bench detector --
+//! "phi/"`, which adds the cached fit and the standardisation, `phi/akka`
+//! has a median of 8.9 to 9.8 ns at windows 10, 1000 and 100 000 (17 to
+//! 19 ns before), next to 2.9 to 3.0 ns for `phi/exponential`. u < −37
+//! costs the inline exponential (about 5.5 ns, as `f64::exp` did), u > 37
+//! about 1.5 ns and u < −760 about 2 ns (15 ns before, when `f64::exp`
+//! underflowed).
 
 use super::fastmath::{exp_sum, piece8, split_index_at, SHIFTER};
 use std::f64::consts::LN_10;
