@@ -6144,6 +6144,7 @@ fn solve_cubic(u: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::monotone_checks;
 
     /// 60-digit mpmath values of softplus(u)/ln 10, written by
     /// `tools/gen_akka.py --reference`.
@@ -6202,17 +6203,6 @@ mod tests {
             }
         }
         hi
-    }
-
-    /// Deterministic xorshift generator for reproducible random tests.
-    struct Rng(u64);
-    impl Rng {
-        fn next_f64(&mut self) -> f64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 >> 11) as f64 / (1u64 << 53) as f64
-        }
     }
 
     #[test]
@@ -6335,10 +6325,10 @@ mod tests {
 
     #[test]
     fn finite_and_nonnegative_everywhere() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = monotone_checks::rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..200_000 {
             // Random bit patterns cover every exponent, both signs.
-            let y = f64::from_bits((rng.next_f64() * (u64::MAX as f64)) as u64);
+            let y = f64::from_bits((rng.uniform() * (u64::MAX as f64)) as u64);
             if y.is_nan() {
                 continue;
             }
@@ -6362,22 +6352,6 @@ mod tests {
         }
     }
 
-    /// Asserts that phi does not decrease over `n` adjacent doubles from `y`.
-    fn walk_adjacent(y: f64, n: usize) {
-        let mut y = y;
-        let mut prev = phi_from_y(y);
-        for _ in 0..n {
-            let next = y.next_up();
-            let cur = phi_from_y(next);
-            assert!(
-                cur >= prev,
-                "phi decreases from y = {y:?} ({prev:?}) to {next:?} ({cur:?})"
-            );
-            y = next;
-            prev = cur;
-        }
-    }
-
     #[test]
     fn monotone_between_adjacent_doubles() {
         // Around every piece boundary (s = 8u an integer) and every switch:
@@ -6396,20 +6370,20 @@ mod tests {
             for _ in 0..400 {
                 y = y.next_down();
             }
-            walk_adjacent(y, 800);
+            monotone_checks::walk_adjacent(phi_from_y, y, 800);
         }
         // Dense runs at many magnitudes.
         let mut starts = vec![0.0, 5e-324, 1e-300, 1e-20, 1e-9, 1e-3];
-        let mut rng = Rng(12345);
+        let mut rng = monotone_checks::rng(12345);
         for _ in 0..150 {
-            starts.push(-25.0 + 50.0 * rng.next_f64());
+            starts.push(-25.0 + 50.0 * rng.uniform());
         }
         for k in -8..=16 {
             starts.push(10f64.powi(k));
             starts.push(-(10f64.powi(k).min(25.0)));
         }
         for &y in &starts {
-            walk_adjacent(y, 2_000);
+            monotone_checks::walk_adjacent(phi_from_y, y, 2_000);
         }
         // The flat region |u| ≲ 4, where phi moves by less than an ulp per
         // step of y and rounding could most easily run backwards. (Before
@@ -6418,13 +6392,14 @@ mod tests {
         // -0.0022485448244020045 to the double before it; offline release
         // runs of 10^10 pairs from y = -21.5 to 40 now find none.)
         for k in 0..40 {
-            walk_adjacent(
-                -2.0 + 4.0 * f64::from(k) / 40.0 + 1e-3 * rng.next_f64(),
+            monotone_checks::walk_adjacent(
+                phi_from_y,
+                -2.0 + 4.0 * f64::from(k) / 40.0 + 1e-3 * rng.uniform(),
                 250_000,
             );
         }
         for k in 0..20 {
-            walk_adjacent(-0.03 + 0.03 * f64::from(k) / 20.0, 100_000);
+            monotone_checks::walk_adjacent(phi_from_y, -0.03 + 0.03 * f64::from(k) / 20.0, 100_000);
         }
     }
 
@@ -6433,22 +6408,7 @@ mod tests {
         // Directly at the level of `piece8`, over adjacent local variables
         // in the flattest pieces (|u| < 2), where the table's output moves
         // by less than an ulp per step of t.
-        let mut rng = Rng(4242);
-        for (i, piece) in SP.iter().enumerate().take(312).skip(280) {
-            for _ in 0..8 {
-                let mut t = rng.next_f64();
-                let mut prev = piece8(piece, t);
-                for _ in 0..20_000 {
-                    t = t.next_up();
-                    if t > 1.0 {
-                        break;
-                    }
-                    let cur = piece8(piece, t);
-                    assert!(cur >= prev, "piece {i} decreases at t = {t:?}");
-                    prev = cur;
-                }
-            }
-        }
+        monotone_checks::pieces_monotone(&SP[280..312], piece8);
     }
 
     #[test]
@@ -6488,9 +6448,9 @@ mod tests {
     fn inverse_is_a_close_guess() {
         // Round trip phi -> y -> phi, before calibration, over the range of
         // thresholds and beyond (the calibration itself is tested in mod.rs).
-        let mut rng = Rng(777);
+        let mut rng = monotone_checks::rng(777);
         for _ in 0..2_000 {
-            let p = 10f64.powf(-300.0 + 608.0 * rng.next_f64());
+            let p = 10f64.powf(-300.0 + 608.0 * rng.uniform());
             let y = y_from_phi(p);
             assert!(y.is_finite(), "y_from_phi({p}) = {y}");
             let back = phi_from_y(y);

@@ -21,6 +21,8 @@
 pub(crate) mod akka;
 pub(crate) mod exponential;
 pub(crate) mod fastmath;
+#[cfg(test)]
+mod monotone_checks;
 pub(crate) mod normal;
 pub(crate) mod normal_tail;
 

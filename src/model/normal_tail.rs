@@ -4689,18 +4689,6 @@ fn from_ordered_key(k: i64) -> f64 {
     }
 }
 
-/// Next double above `x` (for finite `x`; `-0.0` is treated as `0.0`).
-#[cfg(test)]
-fn next_up(x: f64) -> f64 {
-    from_ordered_key(ordered_key(x) + 1)
-}
-
-/// Next double below `x` (for finite `x`; `-0.0` is treated as `0.0`).
-#[cfg(test)]
-fn next_down(x: f64) -> f64 {
-    from_ordered_key(ordered_key(x) - 1)
-}
-
 /// Smallest double in `(lo, hi]` with `phi_from_z >= p`, given
 /// `phi_from_z(lo) < p <= phi_from_z(hi)` and a good guess `z`.
 fn calibrate(z: f64, p: f64, lo: f64, hi: f64) -> f64 {
@@ -4757,6 +4745,7 @@ fn calibrate(z: f64, p: f64, lo: f64, hi: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::monotone_checks;
 
     /// 50-digit mpmath values of `-log10 Q(z)`, written by
     /// `tools/gen_normal_tail_reference.py`.
@@ -4898,44 +4887,17 @@ mod tests {
         assert_eq!(phi_from_z(3e154), f64::MAX);
     }
 
-    /// Deterministic xorshift generator for reproducible random tests.
-    struct Rng(u64);
-    impl Rng {
-        fn next_f64(&mut self) -> f64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
-
     #[test]
     fn finite_and_nonnegative_everywhere() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = monotone_checks::rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..200_000 {
             // Random bit patterns cover every exponent, both signs.
-            let z = f64::from_bits((rng.next_f64() * (u64::MAX as f64)) as u64);
+            let z = f64::from_bits((rng.uniform() * (u64::MAX as f64)) as u64);
             if z.is_nan() {
                 continue;
             }
             let p = phi_from_z(z);
             assert!((0.0..=f64::MAX).contains(&p), "phi({z:e}) = {p}");
-        }
-    }
-
-    /// Asserts that phi does not decrease over `n` adjacent doubles from `z`.
-    fn walk_adjacent(z: f64, n: usize) {
-        let mut z = z;
-        let mut prev = phi_from_z(z);
-        for _ in 0..n {
-            let next = next_up(z);
-            let cur = phi_from_z(next);
-            assert!(
-                cur >= prev,
-                "phi decreases from z = {z:?} ({prev:?}) to {next:?} ({cur:?})"
-            );
-            z = next;
-            prev = cur;
         }
     }
 
@@ -4949,22 +4911,22 @@ mod tests {
         for &e in &edges {
             let mut z = e;
             for _ in 0..300 {
-                z = next_down(z);
+                z = z.next_down();
             }
-            walk_adjacent(z, 600);
+            monotone_checks::walk_adjacent(phi_from_z, z, 600);
         }
         // Dense runs at many magnitudes, including the flat region near 0.
         let mut starts = vec![0.0, 5e-324, 1e-300, 1e-20, 1e-9, 1e-3];
-        let mut rng = Rng(12345);
+        let mut rng = monotone_checks::rng(12345);
         for _ in 0..150 {
-            starts.push(-38.0 + 48.0 * rng.next_f64());
+            starts.push(-38.0 + 48.0 * rng.uniform());
         }
         for k in -8..=16 {
             starts.push(10f64.powi(k));
             starts.push(-(10f64.powi(k).min(38.0)));
         }
         for &z in &starts {
-            walk_adjacent(z, 2_000);
+            monotone_checks::walk_adjacent(phi_from_z, z, 2_000);
         }
         // The flat region around z = 0, where phi moves by less than an ulp
         // per step of z and rounding could most easily run backwards. (The
@@ -4973,15 +4935,16 @@ mod tests {
         // to the next double down; `piece10` cannot, and offline release
         // runs of 8.5e9 pairs from z = -38.8 to 1000 find none.)
         for k in 0..40 {
-            walk_adjacent(
-                -1.0 + 3.0 * f64::from(k) / 40.0 + 1e-3 * rng.next_f64(),
+            monotone_checks::walk_adjacent(
+                phi_from_z,
+                -1.0 + 3.0 * f64::from(k) / 40.0 + 1e-3 * rng.uniform(),
                 250_000,
             );
         }
         for k in 0..20 {
-            walk_adjacent(0.15 + 0.15 * f64::from(k) / 20.0, 100_000);
+            monotone_checks::walk_adjacent(phi_from_z, 0.15 + 0.15 * f64::from(k) / 20.0, 100_000);
         }
-        walk_adjacent(0.228_014_282_359_616_85 - 1e-13, 100_000);
+        monotone_checks::walk_adjacent(phi_from_z, 0.228_014_282_359_616_85 - 1e-13, 100_000);
     }
 
     #[test]
@@ -4989,22 +4952,7 @@ mod tests {
         // Directly at the level of `piece10`, over adjacent local variables
         // in the flattest pieces (around z = 0), where the table's output
         // moves by less than an ulp per step of t.
-        let mut rng = Rng(4242);
-        for (i, piece) in TAB.iter().enumerate().take(336).skip(300) {
-            for _ in 0..8 {
-                let mut t = rng.next_f64();
-                let mut prev = piece10(piece, t);
-                for _ in 0..20_000 {
-                    t = t.next_up();
-                    if t > 1.0 {
-                        break;
-                    }
-                    let cur = piece10(piece, t);
-                    assert!(cur >= prev, "piece {i} decreases at t = {t:?}");
-                    prev = cur;
-                }
-            }
-        }
+        monotone_checks::pieces_monotone(&TAB[300..336], piece10);
     }
 
     #[test]
@@ -5040,7 +4988,7 @@ mod tests {
         let z = z_from_phi(p);
         assert!(z.is_finite(), "z_from_phi({p}) = {z}");
         let at = phi_from_z(z);
-        let below = phi_from_z(next_down(z));
+        let below = phi_from_z(z.next_down());
         assert!(at >= p, "phi(z_from_phi({p})) = {at} < {p}");
         assert!(below < p, "phi(prev(z_from_phi({p}))) = {below} >= {p}");
         // Round trip phi -> z -> phi.
@@ -5074,13 +5022,13 @@ mod tests {
         for p in thresholds {
             assert_calibrated(p);
         }
-        let mut rng = Rng(777);
+        let mut rng = monotone_checks::rng(777);
         for _ in 0..2_000 {
-            let p = 10f64.powf(-300.0 + 600.0 * rng.next_f64());
+            let p = 10f64.powf(-300.0 + 600.0 * rng.uniform());
             assert_calibrated(p);
         }
         for _ in 0..2_000 {
-            assert_calibrated(0.01 + 20.0 * rng.next_f64());
+            assert_calibrated(0.01 + 20.0 * rng.uniform());
         }
         // Smallest positive inputs and the top of the range still work.
         assert_calibrated(5e-324);

@@ -130,7 +130,7 @@ mod episodes;
 mod loss;
 mod network;
 mod profile;
-mod rng;
+pub(crate) mod rng;
 mod scenario;
 mod sender;
 
