@@ -17,7 +17,7 @@
 mod peers;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
-use peers::{Accrual, AccrualAkka, Pafd, PhiAccrual, PhiDetector, Subject, WINDOW};
+use peers::{AccrualAkka, AccrualNormal, Pafd, PhiAccrual, PhiDetector, Subject, WINDOW};
 
 /// Stream length, a power of two so the benches index it with a mask.
 const STREAM: usize = 1 << 16;
@@ -121,7 +121,7 @@ fn bench_phi<S: Subject>(
 
 fn heartbeat(c: &mut Criterion) {
     let mut group = c.benchmark_group("peers/heartbeat");
-    bench_heartbeat::<Accrual>(&mut group);
+    bench_heartbeat::<AccrualNormal>(&mut group);
     bench_heartbeat::<AccrualAkka>(&mut group);
     bench_heartbeat::<PhiDetector>(&mut group);
     bench_heartbeat::<Pafd>(&mut group);
@@ -146,7 +146,7 @@ fn heartbeat(c: &mut Criterion) {
 
 fn phi(c: &mut Criterion) {
     let mut group = c.benchmark_group("peers/phi");
-    bench_phi::<Accrual>(&mut group);
+    bench_phi::<AccrualNormal>(&mut group);
     bench_phi::<AccrualAkka>(&mut group);
     bench_phi::<PhiDetector>(&mut group);
     bench_phi::<Pafd>(&mut group);

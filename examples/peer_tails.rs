@@ -11,7 +11,7 @@
 #[path = "../benches/support/peers.rs"]
 mod peers;
 
-use peers::{Accrual, AccrualAkka, Pafd, PhiAccrual, PhiDetector, Subject};
+use peers::{AccrualAkka, AccrualNormal, Pafd, PhiAccrual, PhiDetector, Subject};
 
 const MULTIPLES: [u64; 5] = [1, 2, 10, 100, 1000];
 
@@ -40,7 +40,7 @@ fn main() {
         "{:<34} {:>11} {:>11} {:>11} {:>11} {:>11}  {:>6} {:>7}",
         "implementation", "1×", "2×", "10×", "100×", "1000×", "finite", "ordered"
     );
-    row::<Accrual>(&arrivals);
+    row::<AccrualNormal>(&arrivals);
     row::<AccrualAkka>(&arrivals);
     row::<PhiDetector>(&arrivals);
     row::<Pafd>(&arrivals);

@@ -24,45 +24,32 @@ pub trait Subject {
     fn phi(&mut self, t_ms: u64) -> f64;
 }
 
-/// The configuration both `accrual` subjects use, for `model`.
-fn accrual_detector(model: accrual::Model) -> Detector {
-    Detector::new(
-        Config::builder()
-            .model(model)
-            .max_sample_size(WINDOW)
-            .acceptable_pause(Duration::ZERO)
-            .min_std_deviation(Duration::from_millis(1))
-            .first_heartbeat_estimate(Duration::from_millis(100))
-            .build()
-            .expect("valid configuration"),
-    )
-}
+/// `accrual` with the model `Model::ALL[M]`; window, pause, floor and first
+/// estimate as for every subject.
+pub struct Accrual<const M: usize>(Detector);
 
 /// `accrual`, normal model (exact tail).
-pub struct Accrual(Detector);
-
-impl Subject for Accrual {
-    const NAME: &'static str = "accrual (normal)";
-    fn new() -> Self {
-        Accrual(accrual_detector(accrual::Model::Normal))
-    }
-    #[inline]
-    fn heartbeat(&mut self, t_ms: u64) {
-        let _ = self.0.heartbeat(Timestamp::from_millis(t_ms));
-    }
-    #[inline]
-    fn phi(&mut self, t_ms: u64) -> f64 {
-        self.0.phi(Timestamp::from_millis(t_ms))
-    }
-}
-
+pub type AccrualNormal = Accrual<0>;
 /// `accrual`, Akka's logistic approximation.
-pub struct AccrualAkka(Detector);
+pub type AccrualAkka = Accrual<1>;
 
-impl Subject for AccrualAkka {
-    const NAME: &'static str = "accrual (akka)";
+impl<const M: usize> Subject for Accrual<M> {
+    const NAME: &'static str = [
+        "accrual (normal)",
+        "accrual (akka)",
+        "accrual (exponential)",
+    ][M];
     fn new() -> Self {
-        AccrualAkka(accrual_detector(accrual::Model::Akka))
+        Accrual(Detector::new(
+            Config::builder()
+                .model(accrual::Model::ALL[M])
+                .max_sample_size(WINDOW)
+                .acceptable_pause(Duration::ZERO)
+                .min_std_deviation(Duration::from_millis(1))
+                .first_heartbeat_estimate(Duration::from_millis(100))
+                .build()
+                .expect("valid configuration"),
+        ))
     }
     #[inline]
     fn heartbeat(&mut self, t_ms: u64) {
