@@ -70,6 +70,29 @@ struct ConfigFields {
     acceptable_pause: Duration,
     first_heartbeat_estimate: Duration,
     interval_warning_fraction: f64,
+    /// 2W-FD's short window, in arrivals.
+    #[cfg_attr(feature = "serde", serde(default = "default_short_window"))]
+    short_window: usize,
+    /// Bertier's β, φ, γ.
+    #[cfg_attr(feature = "serde", serde(default = "default_bertier"))]
+    bertier: [f64; 3],
+}
+
+/// 2W-FD's short window by default: the last arrival alone, as in the paper's
+/// experiments.
+const DEFAULT_SHORT_WINDOW: usize = 1;
+
+/// Bertier's constants by default: β = 1, φ = 4, γ = 0.1, the paper's.
+const DEFAULT_BERTIER: [f64; 3] = [1.0, 4.0, 0.1];
+
+#[cfg(feature = "serde")]
+fn default_short_window() -> usize {
+    DEFAULT_SHORT_WINDOW
+}
+
+#[cfg(feature = "serde")]
+fn default_bertier() -> [f64; 3] {
+    DEFAULT_BERTIER
 }
 
 impl Default for Config {
@@ -131,6 +154,8 @@ impl Config {
                 acceptable_pause: interval.saturating_mul(3),
                 first_heartbeat_estimate: interval,
                 interval_warning_fraction: 2.0 / 3.0,
+                short_window: DEFAULT_SHORT_WINDOW,
+                bertier: DEFAULT_BERTIER,
             },
         }
     }
@@ -178,9 +203,20 @@ impl Config {
         }
     }
 
+    /// 2W-FD's short window, in arrivals (see [`ConfigBuilder::short_window`]).
+    pub fn short_window(&self) -> usize {
+        self.fields.short_window
+    }
+
+    /// Bertier's constants `[β, φ, γ]` (see [`ConfigBuilder::bertier`]).
+    pub fn bertier(&self) -> [f64; 3] {
+        self.fields.bertier
+    }
+
     pub(crate) fn fit_params(&self) -> FitParams {
         FitParams {
             pause_ns: duration_nanos(self.fields.acceptable_pause) as f64,
+            pause_nanos: duration_nanos(self.fields.acceptable_pause),
             min_std_ns: duration_nanos(self.fields.min_std_deviation) as f64,
         }
     }
@@ -213,7 +249,33 @@ impl Config {
                 field: "first_heartbeat_estimate",
             });
         }
+        if fields.short_window == 0 || fields.short_window > fields.max_sample_size {
+            return Err(ConfigError::OutOfRange {
+                field: "short_window",
+                value: fields.short_window as f64,
+                max: fields.max_sample_size as f64,
+            });
+        }
+        let [beta, phi, gamma] = fields.bertier;
+        non_negative("bertier_beta", beta)?;
+        non_negative("bertier_phi", phi)?;
+        positive("bertier_gamma", gamma)?;
+        if gamma > 1.0 {
+            return Err(ConfigError::OutOfRange {
+                field: "bertier_gamma",
+                value: gamma,
+                max: 1.0,
+            });
+        }
         Ok(Config { fields })
+    }
+}
+
+fn non_negative(field: &'static str, value: f64) -> Result<(), ConfigError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::Negative { field, value })
     }
 }
 
@@ -324,6 +386,25 @@ impl ConfigBuilder {
         self
     }
 
+    /// 2W-FD's short window, in arrivals: 1 (the default, the last arrival
+    /// alone) to `max_sample_size`. Used by [`Model::TwoWindow`] only.
+    ///
+    /// Smaller reacts faster when the link suddenly slows down; larger
+    /// smooths single late heartbeats.
+    pub fn short_window(mut self, arrivals: usize) -> Self {
+        self.fields.short_window = arrivals;
+        self
+    }
+
+    /// Bertier's constants: the margin is `β·delay + φ·variation`, both
+    /// estimates moving by a fraction `γ` of each new prediction error
+    /// (defaults β = 1, φ = 4, γ = 0.1, the paper's). β and φ finite and
+    /// non-negative, γ in (0, 1]. Used by [`Model::Bertier`] only.
+    pub fn bertier(mut self, beta: f64, phi: f64, gamma: f64) -> Self {
+        self.fields.bertier = [beta, phi, gamma];
+        self
+    }
+
     /// Checks every value and returns the configuration.
     ///
     /// # Errors
@@ -392,7 +473,14 @@ pub enum ConfigError {
         /// The value given, in milliseconds.
         value: f64,
     },
-    /// A model name that is not one of `normal`, `akka`, `exponential`.
+    /// A number that must be finite and zero or more was not.
+    Negative {
+        /// The configuration field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A model name that is not one of [`Model::ALL`]'s names.
     UnknownModel {
         /// The name given.
         name: String,
@@ -404,6 +492,9 @@ impl fmt::Display for ConfigError {
         match self {
             ConfigError::NotPositive { field, value } => {
                 write!(f, "{field} must be a finite number above 0, got {value}")
+            }
+            ConfigError::Negative { field, value } => {
+                write!(f, "{field} must be a finite number, 0 or more, got {value}")
             }
             ConfigError::OutOfRange { field, value, max } => {
                 write!(f, "{field} must be at most {max:e}, got {value}")
@@ -417,10 +508,14 @@ impl fmt::Display for ConfigError {
                 f,
                 "{field} must be a finite, non-negative number of milliseconds, got {value}"
             ),
-            ConfigError::UnknownModel { name } => write!(
-                f,
-                "unknown model {name:?}: expected one of normal, akka, exponential"
-            ),
+            ConfigError::UnknownModel { name } => {
+                write!(f, "unknown model {name:?}: expected one of ")?;
+                for (i, m) in Model::ALL.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { ", " };
+                    write!(f, "{sep}{m}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

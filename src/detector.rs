@@ -27,7 +27,8 @@
 //! All operations are O(1) and allocation-free after construction.
 
 use crate::config::{Config, ConfigError};
-use crate::model::{Fit, FitParams, Model};
+use crate::model::history::History;
+use crate::model::{empirical, Fit, FitParams, Model};
 use crate::time::{duration_nanos, Timestamp};
 use crate::window::{Window, MAX_INTERVAL_MICROS};
 use std::fmt;
@@ -480,6 +481,8 @@ impl QuickBound {
             Model::Exponential => {
                 beyond_pause < self.exp_factor * sum || beyond_pause < self.min_scaled * n
             }
+            // No cheap bound: the exact (cached) deadline decides.
+            _ => false,
         }
     }
 }
@@ -487,7 +490,7 @@ impl QuickBound {
 /// The per-peer state of a detector. Configuration lives in [`Params`] so a
 /// multi-peer monitor can share one copy across all peers.
 ///
-/// Kept small because a monitor stores one per peer: 80 bytes (plus the
+/// Kept small because a monitor stores one per peer: 88 bytes (plus the
 /// window's samples, allocated apart). "Monitoring" is not a separate flag:
 /// a monitoring state always holds at least one sample (the bootstrap seeds),
 /// and a state that is not monitoring holds none.
@@ -497,6 +500,9 @@ pub(crate) struct State {
     /// Arrival time of the last accepted heartbeat, in nanoseconds; only
     /// meaningful while monitoring.
     last_ns: u64,
+    /// What the model keeps beyond the window's sums; `None` for the models
+    /// that need nothing more (normal, Akka, exponential).
+    history: Option<Box<History>>,
     /// The model's fit and the deadline for the current window, filled by
     /// the first query after a change.
     cache: FitCache,
@@ -505,9 +511,13 @@ pub(crate) struct State {
 /// Equality of what the detector knows; the cache is derived from it.
 impl PartialEq for State {
     fn eq(&self, other: &Self) -> bool {
+        // Equal windows give equal histories, except for the estimates that
+        // depend on intervals already evicted.
+        let estimates = |s: &State| s.history.as_ref().and_then(|h| h.estimates());
         self.window == other.window
             && self.monitoring() == other.monitoring()
             && (!self.monitoring() || self.last_ns == other.last_ns)
+            && estimates(self) == estimates(other)
     }
 }
 
@@ -618,9 +628,11 @@ impl Clone for FitCache {
 
 impl State {
     pub(crate) fn new(params: &Params) -> State {
+        let capacity = params.config.max_sample_size();
         State {
-            window: Window::with_capacity(params.config.max_sample_size()),
+            window: Window::with_capacity(capacity),
             last_ns: 0,
+            history: History::for_config(&params.config),
             cache: FitCache::default(),
         }
     }
@@ -632,6 +644,7 @@ impl State {
         State {
             window: Window::unallocated(),
             last_ns: 0,
+            history: None,
             cache: FitCache::default(),
         }
     }
@@ -652,9 +665,9 @@ impl State {
     ) -> Result<Arrival, HeartbeatError> {
         let at_ns = at.as_nanos();
         if !self.monitoring() {
-            self.window.clear();
+            self.clear();
             for seed in params.seeds {
-                self.window.push(seed);
+                self.push(seed);
             }
             self.last_ns = at_ns;
             self.cache.invalidate();
@@ -678,7 +691,7 @@ impl State {
         if params.quick.surely_available(elapsed, &self.window)
             || elapsed < self.deadline_ns(params)
         {
-            self.window.push(micros_saturating(elapsed));
+            self.push(micros_saturating(elapsed));
             self.cache.invalidate();
             let warning = elapsed >= params.warn_ns;
             Ok(Arrival::new(ArrivalKind::Recorded, elapsed, warning))
@@ -687,12 +700,31 @@ impl State {
         }
     }
 
+    /// Records one interval in the window and the model's history.
+    #[inline]
+    fn push(&mut self, micros: u32) {
+        if let Some(history) = &mut self.history {
+            history.before_push(&self.window, micros);
+        }
+        self.window.push(micros);
+    }
+
+    /// Empties the window and the model's history.
+    fn clear(&mut self) {
+        self.window.clear();
+        if let Some(history) = &mut self.history {
+            history.clear();
+        }
+    }
+
     #[inline]
     pub(crate) fn fit(&self, params: &Params) -> Fit {
         match self.cache.fit() {
             Some(fit) => fit,
             None => {
-                let fit = params.model.fit(&self.window, &params.fit);
+                let fit = params
+                    .model
+                    .fit(&self.window, self.history.as_deref(), &params.fit);
                 self.cache.store_fit(&fit);
                 // The same scale the cache gives back (see `FitCache`).
                 Fit {
@@ -709,7 +741,7 @@ impl State {
         match self.cache.deadline() {
             Some(d) => d,
             None => {
-                let d = self.fit(params).elapsed_at(params.y_threshold);
+                let d = self.elapsed_at(params, &self.fit(params), params.y_threshold);
                 self.cache.store_deadline(d);
                 d
             }
@@ -722,8 +754,12 @@ impl State {
         if !self.monitoring() || now_ns < self.last_ns {
             return 0.0;
         }
-        let y = self.fit(params).standardise(now_ns - self.last_ns);
-        params.model.phi_from_y(y)
+        let elapsed = now_ns - self.last_ns;
+        let fit = self.fit(params);
+        if let Some(History::Empirical(sorted)) = self.history.as_deref() {
+            return empirical::phi(sorted, &fit, &params.fit, elapsed);
+        }
+        params.model.phi_from_y(fit.standardise(elapsed))
     }
 
     #[inline]
@@ -744,9 +780,24 @@ impl State {
 
     pub(crate) fn deadline_at(&self, params: &Params, y_threshold: f64) -> Option<Timestamp> {
         self.monitoring().then(|| {
-            Timestamp::from_nanos(self.last_ns)
-                .saturating_add_nanos(self.fit(params).elapsed_at(y_threshold))
+            Timestamp::from_nanos(self.last_ns).saturating_add_nanos(self.elapsed_at(
+                params,
+                &self.fit(params),
+                y_threshold,
+            ))
         })
+    }
+
+    /// The shortest silence at which the model's standardised threshold
+    /// `y_threshold` is reached, given this state's `fit`.
+    #[inline]
+    pub(crate) fn elapsed_at(&self, params: &Params, fit: &Fit, y_threshold: f64) -> u64 {
+        match self.history.as_deref() {
+            Some(History::Empirical(sorted)) => {
+                empirical::elapsed_at(sorted, fit, &params.fit, y_threshold)
+            }
+            _ => fit.elapsed_at(y_threshold),
+        }
     }
 
     pub(crate) fn last_heartbeat(&self) -> Option<Timestamp> {
@@ -769,7 +820,7 @@ impl State {
     /// Back to "not monitoring", keeping the window's allocation (the next
     /// heartbeat seeds it again).
     pub(crate) fn forget(&mut self) {
-        self.window.clear();
+        self.clear();
         self.cache.invalidate();
     }
 
@@ -778,15 +829,29 @@ impl State {
         &self.window
     }
 
+    /// The model's estimates that the window does not determine (Bertier's),
+    /// for snapshots.
+    pub(crate) fn estimates(&self) -> Option<[f64; 2]> {
+        self.history.as_ref().and_then(|h| h.estimates())
+    }
+
     /// Makes this state the one saved in a snapshot: the samples (oldest
     /// first, at most the window's capacity) and the last arrival. The
     /// running sums are recomputed from the samples, so every statistic,
     /// phi and deadline is exactly that of the state that was saved.
     #[cfg(feature = "serde")]
-    pub(crate) fn restore(&mut self, samples: &[u32], last: Timestamp) {
-        self.window.clear();
+    pub(crate) fn restore(
+        &mut self,
+        samples: &[u32],
+        estimates: Option<[f64; 2]>,
+        last: Timestamp,
+    ) {
+        self.clear();
         for &x in samples {
-            self.window.push(x);
+            self.push(x);
+        }
+        if let (Some(history), Some(estimates)) = (&mut self.history, estimates) {
+            history.set_estimates(estimates);
         }
         self.last_ns = last.as_nanos();
         self.cache.invalidate();
@@ -820,7 +885,7 @@ impl State {
         let elapsed = at_ns - self.last_ns;
         self.last_ns = at_ns;
         if record && elapsed > 0 {
-            self.window.push(micros_saturating(elapsed));
+            self.push(micros_saturating(elapsed));
             self.cache.invalidate();
         }
         true

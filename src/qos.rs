@@ -307,7 +307,10 @@ pub fn sweep(
             for &m in &group.members {
                 // As `Detector::suspicion_deadline` (saturating at the
                 // clock's end), relative to this arrival.
-                let d = fit.elapsed_at(ys[m]).min(u64::MAX - a);
+                let d = group
+                    .state
+                    .elapsed_at(&params, &fit, ys[m])
+                    .min(u64::MAX - a);
                 deadlines[m] = d;
                 if let (true, Some(next_gap)) = (i >= warmup, next_gap) {
                     sorted[m].record(d, next_gap);
@@ -326,7 +329,8 @@ pub fn sweep(
 /// intervals: those that learnt at least `capacity` intervals in a row.
 /// Their statistics are then equal (the window is a multiset of the same
 /// intervals, only its ring position may differ), and so is every later
-/// decision.
+/// decision, provided the model keeps no estimate older than the window
+/// (Bertier's must match too).
 fn merge_converged(groups: &mut Vec<Group>, capacity: usize) {
     let converged = |g: &Group| g.learnt_since_skip >= capacity;
     if groups.iter().filter(|g| converged(g)).count() < 2 {
@@ -342,6 +346,9 @@ fn merge_converged(groups: &mut Vec<Group>, capacity: usize) {
         match keeper {
             None => {
                 keeper = Some(j);
+                j += 1;
+            }
+            Some(k) if groups[k].state.estimates() != groups[j].state.estimates() => {
                 j += 1;
             }
             Some(k) => {
@@ -374,6 +381,7 @@ fn merge_identical(groups: &mut Vec<Group>) {
                 .window()
                 .iter()
                 .eq(groups[from].state.window().iter())
+                && groups[into].state.estimates() == groups[from].state.estimates()
             {
                 absorbed.push((into, from));
                 continue;

@@ -24,15 +24,19 @@ pub enum Detection {
 }
 
 impl Detection {
-    /// Every phi model, then the timeout baseline.
-    pub const ALL: [Detection; 4] = [
+    /// Every model, then the timeout baseline.
+    pub const ALL: [Detection; 8] = [
         Detection::Phi(Model::Normal),
         Detection::Phi(Model::Akka),
         Detection::Phi(Model::Exponential),
+        Detection::Phi(Model::Chen),
+        Detection::Phi(Model::TwoWindow),
+        Detection::Phi(Model::Bertier),
+        Detection::Phi(Model::Empirical),
         Detection::Timeout,
     ];
 
-    /// `normal`, `akka`, `exponential` or `timeout`.
+    /// The model's name (see [`Model::name`]) or `timeout`.
     pub fn name(&self) -> &'static str {
         match self {
             Detection::Phi(m) => m.name(),
@@ -81,6 +85,40 @@ pub const DEFAULT_PHI_THRESHOLDS: [f64; 19] = [
 pub const DEFAULT_TIMEOUT_MULTIPLES: [f64; 12] = [
     1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 16.0,
 ];
+
+/// Default safety margins of [`Model::Chen`] and [`Model::TwoWindow`], as
+/// multiples of the trace's median interval. The expected arrival is about
+/// one interval after the last heartbeat, so these cover suspicion after
+/// 1.1 to 16 intervals of silence, like the timeouts.
+pub const DEFAULT_MARGIN_MULTIPLES: [f64; 14] = [
+    0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0, 9.0, 11.0, 15.0,
+];
+
+/// Default thresholds of [`Model::Bertier`]: multiples of its adaptive
+/// margin (1 is the published detector).
+pub const DEFAULT_BERTIER_THRESHOLDS: [f64; 15] = [
+    0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0,
+];
+
+/// The thresholds scored for `detection` when the user gives none, for a
+/// trace whose median interval is `interval_ms`: phi values for the accrual
+/// models, margins or timeouts in milliseconds (rounded to 0.1 ms, as they
+/// are labels users copy) for Chen, 2W-FD and the timeout, multiples of
+/// the margin for Bertier.
+pub fn default_thresholds(detection: Detection, interval_ms: f64) -> Vec<f64> {
+    let millis = |multiples: &[f64]| {
+        multiples
+            .iter()
+            .map(|k| ((k * interval_ms * 10.0).round() / 10.0).max(0.1))
+            .collect()
+    };
+    match detection {
+        Detection::Phi(Model::Chen | Model::TwoWindow) => millis(&DEFAULT_MARGIN_MULTIPLES),
+        Detection::Phi(Model::Bertier) => DEFAULT_BERTIER_THRESHOLDS.to_vec(),
+        Detection::Phi(_) => DEFAULT_PHI_THRESHOLDS.to_vec(),
+        Detection::Timeout => millis(&DEFAULT_TIMEOUT_MULTIPLES),
+    }
+}
 
 /// The median inter-arrival time over all nodes of `trace`, if it has any
 /// interval.

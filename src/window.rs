@@ -130,6 +130,35 @@ impl Window {
             .copied()
     }
 
+    /// The `k`-th newest sample (0 is the newest), if the window holds it.
+    #[inline]
+    pub(crate) fn newest(&self, k: usize) -> Option<u32> {
+        if k >= self.len as usize {
+            return None;
+        }
+        let capacity = self.samples.len();
+        // head < capacity and k < len ≤ capacity: the sum stays in range.
+        let index = (self.head as usize + capacity - 1 - k) % capacity;
+        self.samples.get(index).copied()
+    }
+
+    /// The sample the next push overwrites: the oldest one once the window
+    /// is full, `None` before.
+    #[inline]
+    pub(crate) fn next_evicted(&self) -> Option<u32> {
+        if (self.len as usize) < self.samples.len() {
+            None
+        } else {
+            self.samples.get(self.head as usize).copied()
+        }
+    }
+
+    /// The ring slot the next push writes to.
+    #[inline]
+    pub(crate) fn next_slot(&self) -> usize {
+        self.head as usize
+    }
+
     /// Exact Σx in microseconds.
     pub fn sum_micros(&self) -> u64 {
         self.sum

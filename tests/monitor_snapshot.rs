@@ -14,8 +14,12 @@ fn ms(t: u64) -> Timestamp {
 
 /// A monitor with peers of varied histories, and the time of the snapshot.
 fn populated() -> (Monitor<String>, Timestamp) {
+    populated_with(Model::Akka)
+}
+
+fn populated_with(model: Model) -> (Monitor<String>, Timestamp) {
     let config = Config::builder()
-        .model(Model::Akka)
+        .model(model)
         .max_sample_size(64)
         .acceptable_pause(Duration::from_millis(500))
         .build()
@@ -48,7 +52,15 @@ fn populated() -> (Monitor<String>, Timestamp) {
 
 #[test]
 fn round_trip_preserves_phi_exactly() {
-    let (before, old_ref) = populated();
+    // Every model: Bertier's estimates travel in the snapshot, the other
+    // models' histories are rebuilt from the samples.
+    for model in Model::ALL {
+        round_trip_preserves_phi_exactly_with(model);
+    }
+}
+
+fn round_trip_preserves_phi_exactly_with(model: Model) {
+    let (before, old_ref) = populated_with(model);
     let json = serde_json::to_string(&before.snapshot(old_ref)).unwrap();
     let snapshot: Snapshot<String> = serde_json::from_str(&json).unwrap();
     assert_eq!(snapshot.len(), 12);
@@ -71,7 +83,7 @@ fn round_trip_preserves_phi_exactly() {
                 assert_eq!(
                     old_phi.to_bits(),
                     new_phi.to_bits(),
-                    "{peer} +{offset_ms} ms"
+                    "{model} {peer} +{offset_ms} ms"
                 );
                 assert_eq!(
                     before.availability(peer, old_t),

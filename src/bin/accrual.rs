@@ -42,9 +42,10 @@ enum Command {
 /// Detector settings shared by the subcommands.
 #[derive(Args, Clone, Debug)]
 struct DetectorArgs {
-    /// Suspicion model.
-    #[arg(long, value_enum, default_value_t = ModelArg::Normal)]
-    model: ModelArg,
+    /// Suspicion model: normal, akka, exponential, chen, 2w-fd, bertier or
+    /// empirical.
+    #[arg(long, default_value = "normal", value_parser = parse_model)]
+    model: Model,
     /// Phi threshold.
     #[arg(long, default_value_t = 8.0)]
     threshold: f64,
@@ -64,21 +65,9 @@ struct DetectorArgs {
     first_interval_ms: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum ModelArg {
-    Normal,
-    Akka,
-    Exponential,
-}
-
-impl From<ModelArg> for Model {
-    fn from(m: ModelArg) -> Model {
-        match m {
-            ModelArg::Normal => Model::Normal,
-            ModelArg::Akka => Model::Akka,
-            ModelArg::Exponential => Model::Exponential,
-        }
-    }
+/// A model by name, for clap.
+fn parse_model(name: &str) -> Result<Model, String> {
+    name.parse::<Model>().map_err(|e| e.to_string())
 }
 
 impl DetectorArgs {
@@ -87,7 +76,7 @@ impl DetectorArgs {
     fn config(&self, interval_ms: f64, default_pauses: f64) -> Result<Config, String> {
         let first = self.first_interval_ms.unwrap_or(interval_ms);
         Config::builder()
-            .model(self.model.into())
+            .model(self.model)
             .threshold(self.threshold)
             .max_sample_size(self.window)
             .first_heartbeat_estimate_ms(first)
@@ -117,16 +106,19 @@ struct TuneArgs {
     /// a built-in simulated WAN trace is used.
     #[arg(long)]
     trace: Option<PathBuf>,
-    /// Models to score, comma separated: normal, akka, exponential, timeout.
+    /// Models to score, comma separated: normal, akka, exponential, chen,
+    /// 2w-fd, bertier, empirical, timeout.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "normal,akka,exponential,timeout"
+        default_value = "normal,akka,exponential,chen,2w-fd,bertier,empirical,timeout"
     )]
     models: Vec<String>,
-    /// Thresholds: a comma list or `start:end:step`. For `timeout` they are
-    /// timeouts in ms [default: phi 0.5 to 16; timeouts 1.25 to 16 × the
-    /// median interval].
+    /// Thresholds: a comma list or `start:end:step`. They are phi values,
+    /// except for `chen` and `2w-fd` (margins in ms), `bertier` (multiples
+    /// of its margin) and `timeout` (ms) [default: phi 0.5 to 16; margins
+    /// 0.1 to 15 and timeouts 1.25 to 16 × the median interval; Bertier
+    /// 0.25 to 48].
     #[arg(long)]
     thresholds: Option<String>,
     #[command(flatten)]
@@ -324,18 +316,6 @@ fn load_trace(args: &TuneArgs) -> Result<Trace, String> {
     }
 }
 
-/// The thresholds scored for `detection` when the user gives none.
-fn default_thresholds(detection: Detection, interval_ms: f64) -> Vec<f64> {
-    match detection {
-        Detection::Phi(_) => tune::DEFAULT_PHI_THRESHOLDS.to_vec(),
-        Detection::Timeout => tune::DEFAULT_TIMEOUT_MULTIPLES
-            .iter()
-            // Rounded to 0.1 ms: the timeouts are labels users copy.
-            .map(|k| (k * interval_ms * 10.0).round() / 10.0)
-            .collect(),
-    }
-}
-
 fn run_plot(args: &PlotArgs) -> Result<(), String> {
     let trace = read_trace(&args.trace)?;
     let node = match &args.node {
@@ -378,7 +358,7 @@ fn run_plot(args: &PlotArgs) -> Result<(), String> {
     if let Some(path) = &args.tradeoff {
         let plan: Vec<(Detection, Vec<f64>)> = Detection::ALL
             .iter()
-            .map(|&d| (d, default_thresholds(d, interval_ms)))
+            .map(|&d| (d, tune::default_thresholds(d, interval_ms)))
             .collect();
         let candidates = evaluate_with_progress(&trace, &config, &plan, 0)?;
         let best = tune::recommend(&candidates, &Targets::DEFAULT);
@@ -411,7 +391,7 @@ fn run_tune(args: &TuneArgs) -> Result<(), String> {
         .map(|&detection| {
             let thresholds = match &explicit {
                 Some(t) => t.clone(),
-                None => default_thresholds(detection, interval_ms),
+                None => tune::default_thresholds(detection, interval_ms),
             };
             (detection, thresholds)
         })

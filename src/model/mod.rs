@@ -17,17 +17,33 @@
 //! | [`Model::Normal`] | mean + pause | max(σ, min σ) | −log10 Q(y), exact (see `normal`) |
 //! | [`Model::Akka`] | mean + pause | max(σ, min σ) | Akka's logistic approximation |
 //! | [`Model::Exponential`] | pause | max(mean, min σ) | max(y, 0) / ln 10 |
+//! | [`Model::Chen`] | expected arrival + pause | 1 ms | max(y, 0) |
+//! | [`Model::TwoWindow`] | later of two expected arrivals + pause | 1 ms | max(y, 0) |
+//! | [`Model::Bertier`] | expected arrival + pause | max(α, min σ) | max(y, 0) |
+//!
+//! [`Model::Empirical`] is the exception: its phi is read off the sorted
+//! window, and only its tail beyond the longest recorded interval is
+//! location–scale (see `empirical`). Models that need more than the
+//! window's running sums keep it in a `History` beside the window.
 
 pub(crate) mod akka;
+pub(crate) mod bertier;
+pub(crate) mod chen;
+pub(crate) mod empirical;
+pub(crate) mod expected_arrival;
 pub(crate) mod exponential;
 pub(crate) mod fastmath;
+pub(crate) mod history;
 #[cfg(test)]
 mod monotone_checks;
 pub(crate) mod normal;
 pub(crate) mod normal_tail;
+pub(crate) mod sorted_window;
+pub(crate) mod two_window;
 
 use crate::config::ConfigError;
 use crate::window::Window;
+use history::History;
 use std::fmt;
 use std::str::FromStr;
 
@@ -70,47 +86,120 @@ pub enum Model {
     /// and the minimum standard deviation floors the mean, which is the
     /// standard deviation of an exponential distribution.
     Exponential,
+    /// Chen, Toueg and Aguilera's detector (2002): suspect once the silence
+    /// passes the expected arrival (Chen's estimate over the window) plus a
+    /// constant margin α.
+    ///
+    /// Its suspicion level is not a probability but the time by which the
+    /// silence has passed the expected arrival and the acceptable pause, in
+    /// milliseconds; the threshold is therefore α in milliseconds.
+    Chen,
+    /// 2W-FD (Tomsic, Sens et al. 2015): Chen's expected arrival computed
+    /// over two windows (the detector's, and the last
+    /// [`short_window`](crate::ConfigBuilder::short_window) arrivals), the
+    /// later of the two, plus a constant margin. Level and threshold as for
+    /// [`Model::Chen`] (milliseconds). Named `2w-fd`.
+    #[cfg_attr(feature = "serde", serde(rename = "2w-fd"))]
+    TwoWindow,
+    /// Bertier, Marin and Sens's detector (2002): Chen's expected arrival plus
+    /// a margin α that adapts to the prediction error like TCP's timeout
+    /// (constants β, φ, γ set with [`bertier`](crate::ConfigBuilder::bertier)).
+    ///
+    /// Its level is the silence past the expected arrival and the pause in
+    /// units of α, so threshold 1 is the published detector.
+    Bertier,
+    /// The empirical accrual detector of Satzger et al. (2007): phi from the
+    /// fraction of recorded intervals at least as long as the silence, with
+    /// an exponential tail beyond the longest one so that phi keeps growing.
+    ///
+    /// Heartbeats and queries cost O(log window) instead of O(1), and the
+    /// detector keeps 16 more bytes per sample.
+    Empirical,
 }
 
 impl Model {
     /// Every model, in a stable order (useful to sweep them all).
-    pub const ALL: [Model; 3] = [Model::Normal, Model::Akka, Model::Exponential];
+    pub const ALL: [Model; 7] = [
+        Model::Normal,
+        Model::Akka,
+        Model::Exponential,
+        Model::Chen,
+        Model::TwoWindow,
+        Model::Bertier,
+        Model::Empirical,
+    ];
 
-    /// The model's name as accepted by [`FromStr`]: `normal`, `akka` or `exponential`.
+    /// The model's name as accepted by [`FromStr`]: `normal`, `akka`,
+    /// `exponential`, `chen`, `2w-fd`, `bertier` or `empirical`.
     pub const fn name(self) -> &'static str {
         match self {
             Model::Normal => "normal",
             Model::Akka => "akka",
             Model::Exponential => "exponential",
+            Model::Chen => "chen",
+            Model::TwoWindow => "2w-fd",
+            Model::Bertier => "bertier",
+            Model::Empirical => "empirical",
         }
     }
 
-    /// Location and scale for the current window.
+    /// Whether the threshold is a phi value (−log10 of a probability), as
+    /// opposed to a margin: milliseconds for [`Model::Chen`] and
+    /// [`Model::TwoWindow`], multiples of the adaptive margin for
+    /// [`Model::Bertier`].
+    pub const fn is_accrual(self) -> bool {
+        matches!(
+            self,
+            Model::Normal | Model::Akka | Model::Exponential | Model::Empirical
+        )
+    }
+
+    /// Location and scale for the current window. `history` is the one
+    /// [`History::for_config`] made for this model and fed with the window's
+    /// samples.
     #[inline]
-    pub(crate) fn fit(self, window: &Window, params: &FitParams) -> Fit {
-        match self {
-            Model::Normal | Model::Akka => normal::fit(window, params),
-            Model::Exponential => exponential::fit(window, params),
+    pub(crate) fn fit(self, window: &Window, history: Option<&History>, params: &FitParams) -> Fit {
+        match (self, history) {
+            (Model::Exponential, _) => exponential::fit(window, params),
+            (Model::Chen, Some(History::Chen(lag))) => chen::fit(window, lag, params),
+            (Model::TwoWindow, Some(History::TwoWindow { long, short })) => {
+                two_window::fit(window, long, short, params)
+            }
+            (Model::Bertier, Some(History::Bertier(b))) => bertier::fit(window, b, params),
+            (Model::Empirical, Some(History::Empirical(sorted))) => {
+                empirical::fit(window, sorted, params)
+            }
+            // Normal and Akka; a history that does not match its model is a
+            // bug, answered with the normal fit rather than a panic.
+            _ => normal::fit(window, params),
         }
     }
 
-    /// Phi for a standardised silence `y`.
+    /// Phi (or the margin models' level) for a standardised silence `y`. For
+    /// [`Model::Empirical`] this is only the tail's increment; its phi needs
+    /// the sorted window (see `empirical::phi`).
     #[inline]
     pub(crate) fn phi_from_y(self, y: f64) -> f64 {
         match self {
             Model::Normal => normal::phi_from_y(y),
             Model::Akka => akka::phi_from_y(y),
             Model::Exponential => exponential::phi_from_y(y),
+            Model::Chen | Model::TwoWindow | Model::Bertier | Model::Empirical => {
+                chen::level_from_y(y)
+            }
         }
     }
 
     /// The smallest standardised silence whose phi reaches `phi`, calibrated
-    /// against [`Model::phi_from_y`] so that deadlines and phi agree.
+    /// against [`Model::phi_from_y`] so that deadlines and phi agree. For
+    /// [`Model::Empirical`] this is the threshold itself (its deadline is
+    /// found on the sorted window).
     pub(crate) fn y_from_phi(self, phi: f64) -> f64 {
         let guess = match self {
             Model::Normal => normal::y_from_phi(phi),
             Model::Akka => akka::y_from_phi(phi),
             Model::Exponential => exponential::y_from_phi(phi),
+            Model::Chen | Model::TwoWindow | Model::Bertier | Model::Empirical => phi,
         };
         calibrate(|y| self.phi_from_y(y), phi, guess)
     }
@@ -139,6 +228,8 @@ impl FromStr for Model {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct FitParams {
     pub pause_ns: f64,
+    /// The pause again, exact.
+    pub pause_nanos: u64,
     pub min_std_ns: f64,
 }
 
@@ -248,6 +339,52 @@ impl Fit {
         }
         e
     }
+}
+
+/// The smallest `e` with `f(e) >= target`, for a non-decreasing `f`, or
+/// `u64::MAX` if even `f(u64::MAX)` stays below. Starts at `guess` and
+/// gallops outward, then bisects: at most about 130 evaluations, and two
+/// when the guess is right.
+pub(crate) fn first_reaching(f: impl Fn(u64) -> f64, target: f64, guess: u64) -> u64 {
+    let (mut below, mut reached) = if f(guess) >= target {
+        let mut hi = guess;
+        let mut step = 1u64;
+        loop {
+            if hi == 0 {
+                return 0;
+            }
+            let lo = hi.saturating_sub(step);
+            if f(lo) < target {
+                break (lo, hi);
+            }
+            hi = lo;
+            step = step.saturating_mul(2);
+        }
+    } else {
+        let mut lo = guess;
+        let mut step = 1u64;
+        loop {
+            if lo == u64::MAX {
+                return u64::MAX;
+            }
+            let hi = lo.saturating_add(step);
+            if f(hi) >= target {
+                break (lo, hi);
+            }
+            lo = hi;
+            step = step.saturating_mul(2);
+        }
+    };
+    // f(below) < target <= f(reached).
+    while reached - below > 1 {
+        let mid = below + (reached - below) / 2;
+        if f(mid) >= target {
+            reached = mid;
+        } else {
+            below = mid;
+        }
+    }
+    reached
 }
 
 /// 2^53: below it every integer is an `f64`.

@@ -85,6 +85,10 @@ struct PeerSnapshot<K> {
     last: i64,
     /// The window's intervals in microseconds, oldest first.
     samples: Vec<u32>,
+    /// Bertier's error estimates (delay, variation) in microseconds, which
+    /// depend on intervals no longer in the window; absent for other models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    estimates: Option<[f64; 2]>,
     never_heard: bool,
 }
 
@@ -147,6 +151,11 @@ pub enum SnapshotError {
         /// Position of the peer in the snapshot.
         index: usize,
     },
+    /// The peer at `index` has model estimates that are not finite numbers.
+    Estimates {
+        /// Position of the peer in the snapshot.
+        index: usize,
+    },
     /// The peer at `index` appears earlier in the snapshot too.
     DuplicatePeer {
         /// Position of the second occurrence.
@@ -176,6 +185,12 @@ impl fmt::Display for SnapshotError {
                 "peer #{index} of the snapshot has a last arrival outside the clock's range \
                  for this reference time"
             ),
+            SnapshotError::Estimates { index } => {
+                write!(
+                    f,
+                    "peer #{index} of the snapshot has non-finite model estimates"
+                )
+            }
             SnapshotError::DuplicatePeer { index } => {
                 write!(f, "peer #{index} of the snapshot is a duplicate")
             }
@@ -216,6 +231,7 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                         i64::MAX
                     }),
                     samples: p.state.window().iter().collect(),
+                    estimates: p.state.estimates(),
                     never_heard: p.never_heard,
                 });
             }
@@ -275,9 +291,15 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             }
             let last = u64::try_from(reference + i128::from(saved.last))
                 .map_err(|_| SnapshotError::Time { index })?;
+            if saved
+                .estimates
+                .is_some_and(|e| !e.iter().all(|x| x.is_finite()))
+            {
+                return Err(SnapshotError::Estimates { index });
+            }
             let mut peer = Peer::boxed(saved.peer, &monitor.rules.params, saved.never_heard);
             peer.state
-                .restore(&saved.samples, Timestamp::from_nanos(last));
+                .restore(&saved.samples, saved.estimates, Timestamp::from_nanos(last));
             let hash = monitor.hasher.hash_one(&peer.key);
             let s = monitor.shard_of(hash);
             let (Some(cell), Some(due)) = (monitor.shards.get(s), monitor.next_due.get(s)) else {

@@ -1,0 +1,101 @@
+//! What a model remembers beyond the window's running sums.
+//!
+//! The normal, Akka and exponential models need only the window's mean and
+//! variance. The others keep a little more, updated with every recorded
+//! interval: Chen's lag sum, Bertier's error estimates, a sorted copy of the
+//! window. A detector holds a [`History`] only for those models, boxed, so
+//! the common case pays one pointer for it.
+
+use super::bertier::Bertier;
+use super::expected_arrival::Lag;
+use super::sorted_window::SortedWindow;
+use super::Model;
+use crate::config::Config;
+use crate::window::Window;
+
+/// Per-detector state of the models that need more than the window's sums.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum History {
+    /// Chen's lag sum over the whole window.
+    Chen(Lag),
+    /// Lag sums over the whole window and over the short window.
+    TwoWindow {
+        /// Over the detector's window.
+        long: Lag,
+        /// Over the last `short_window` arrivals.
+        short: Lag,
+    },
+    /// Chen's lag sum and Jacobson's error estimates.
+    Bertier(Bertier),
+    /// The window's samples, sorted.
+    Empirical(SortedWindow),
+}
+
+impl History {
+    /// The history the model of `config` needs, if any.
+    pub(crate) fn for_config(config: &Config) -> Option<Box<History>> {
+        let capacity = config.max_sample_size();
+        let history = match config.model() {
+            Model::Normal | Model::Akka | Model::Exponential => return None,
+            Model::Chen => History::Chen(Lag::new(capacity)),
+            Model::TwoWindow => History::TwoWindow {
+                long: Lag::new(capacity),
+                // `short_window` arrivals span one interval fewer.
+                short: Lag::new(config.short_window().saturating_sub(1).min(capacity)),
+            },
+            Model::Bertier => History::Bertier(Bertier::new(capacity, config.bertier())),
+            Model::Empirical => History::Empirical(SortedWindow::with_capacity(capacity)),
+        };
+        Some(Box::new(history))
+    }
+
+    /// Accounts for `x` about to be pushed into `window`.
+    #[inline]
+    pub(crate) fn before_push(&mut self, window: &Window, x: u32) {
+        match self {
+            History::Chen(lag) => lag.before_push(window, x),
+            History::TwoWindow { long, short } => {
+                long.before_push(window, x);
+                short.before_push(window, x);
+            }
+            History::Bertier(b) => b.before_push(window, x),
+            History::Empirical(sorted) => {
+                let slot = window.next_slot();
+                if window.next_evicted().is_some() {
+                    sorted.remove(slot);
+                }
+                sorted.insert(slot, x);
+            }
+        }
+    }
+
+    /// Forgets everything, as the window is cleared.
+    pub(crate) fn clear(&mut self) {
+        match self {
+            History::Chen(lag) => lag.clear(),
+            History::TwoWindow { long, short } => {
+                long.clear();
+                short.clear();
+            }
+            History::Bertier(b) => b.clear(),
+            History::Empirical(sorted) => sorted.clear(),
+        }
+    }
+
+    /// Bertier's error estimates (delay, variation), the only part of any
+    /// history that the window's samples do not determine.
+    pub(crate) fn estimates(&self) -> Option<[f64; 2]> {
+        match self {
+            History::Bertier(b) => Some([b.delay, b.var]),
+            _ => None,
+        }
+    }
+
+    /// Sets Bertier's error estimates (for a restored snapshot).
+    #[cfg(feature = "serde")]
+    pub(crate) fn set_estimates(&mut self, estimates: [f64; 2]) {
+        if let History::Bertier(b) = self {
+            [b.delay, b.var] = estimates;
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The literature's other estimators (Chen, 2W-FD, Bertier, empirical), checked
+//! against values worked out by hand from each paper's formulas.
+//!
+//! Every scenario uses a window of 3 or 4 intervals, a first heartbeat
+//! estimate of 100 ms (so the bootstrap seeds are 75 ms and 125 ms) and no
+//! acceptable pause unless stated, so the numbers can be followed on paper.
+
+use accrual::{Config, ConfigError, Detector, Model, Timestamp};
+use std::time::Duration;
+
+fn ms(t: f64) -> Timestamp {
+    Timestamp::from_nanos((t * 1e6).round() as u64)
+}
+
+fn detector(model: Model, window: usize, threshold: f64) -> Detector {
+    detector_with(model, window, threshold, |b| b)
+}
+
+fn detector_with(
+    model: Model,
+    window: usize,
+    threshold: f64,
+    tweak: impl FnOnce(accrual::ConfigBuilder) -> accrual::ConfigBuilder,
+) -> Detector {
+    let builder = Config::builder()
+        .model(model)
+        .max_sample_size(window)
+        .threshold(threshold)
+        .first_heartbeat_estimate(Duration::from_millis(100))
+        .min_std_deviation(Duration::from_millis(10))
+        .acceptable_pause(Duration::ZERO);
+    Detector::new(tweak(builder).build().unwrap())
+}
+
+fn feed(d: &mut Detector, times_ms: &[f64]) {
+    for &t in times_ms {
+        d.heartbeat(ms(t)).unwrap();
+    }
+}
+
+/// Nanoseconds from the last heartbeat to the suspicion deadline.
+fn deadline_after_last(d: &Detector) -> u64 {
+    d.suspicion_deadline().unwrap().as_nanos() - d.last_heartbeat().unwrap().as_nanos()
+}
+
+#[test]
+fn chen_expected_arrival_by_hand() {
+    // Arrivals 0, 100, 300, 400 ms: the window (3) holds 100, 200, 100.
+    // η = 400/3; A_i − η·i over the last four arrivals (i = 0..3) is
+    // 0, −100/3, 100/3, 0, mean 0; EA = 4η = 533.33 ms, i.e. 133.33 ms
+    // after the last arrival. Threshold = margin α = 500 ms, wide enough
+    // that every interval is learnt (an interval ending past the deadline
+    // would not be).
+    let mut d = detector(Model::Chen, 3, 500.0);
+    feed(&mut d, &[0.0, 100.0, 300.0, 400.0]);
+    // ⌈133 333 333.3 + 500 000 000⌉ ns.
+    assert_eq!(deadline_after_last(&d), 633_333_334);
+    // Another margin: 8 ms.
+    let eight = d.threshold(8.0).unwrap();
+    let at = d.deadline_for(&eight).unwrap();
+    assert_eq!(at.as_nanos() - ms(400.0).as_nanos(), 141_333_334);
+    // The level is the lateness past EA, in ms.
+    assert!((d.phi(ms(400.0 + 133.333_333_333 + 10.0)) - 10.0).abs() < 1e-6);
+    assert_eq!(d.phi(ms(400.0 + 100.0)), 0.0);
+    assert!(!d.is_available(ms(400.0 + 633.34)));
+    assert!(d.is_available(ms(400.0 + 633.33)));
+}
+
+#[test]
+fn chen_expects_one_interval_on_a_regular_link() {
+    let mut d = detector(Model::Chen, 10, 20.0);
+    let times: Vec<f64> = (0..30).map(|i| f64::from(i) * 50.0).collect();
+    feed(&mut d, &times);
+    // EA = last + 50 ms; suspected 20 ms later.
+    assert_eq!(deadline_after_last(&d), 70_000_000);
+}
+
+#[test]
+fn two_window_takes_the_later_expected_arrival() {
+    // Window (3) holds 100, 100, 300 after arrivals 0, 100, 200, 500.
+    // η = 500/3 ms. Long window: R = 1·100 + 2·100 + 3·300 = 1200,
+    // EA − A = η·5/2 − 1200/4 = 416.67 − 300 = 116.67 ms (Chen alone).
+    // Short window of 1 arrival: EA − A = η = 166.67 ms. 2W-FD takes 166.67.
+    // Margin 500 ms, so that every interval is learnt.
+    let times = [0.0, 100.0, 200.0, 500.0];
+    let mut chen = detector(Model::Chen, 3, 500.0);
+    feed(&mut chen, &times);
+    assert_eq!(deadline_after_last(&chen), 616_666_667);
+    let mut two = detector(Model::TwoWindow, 3, 500.0);
+    feed(&mut two, &times);
+    assert_eq!(deadline_after_last(&two), 666_666_667);
+    // Short window of 2 arrivals (the 300 ms interval alone):
+    // EA − A = η·3/2 − 300/2 = 250 − 150 = 100 ms; the long window's
+    // 116.67 ms is then the later one, as for Chen.
+    let mut two = detector_with(Model::TwoWindow, 3, 500.0, |b| b.short_window(2));
+    feed(&mut two, &times);
+    assert_eq!(deadline_after_last(&two), 616_666_667);
+}
+
+#[test]
+fn bertier_margin_follows_jacobson() {
+    // β = 1, φ = 4, γ = 0.1 (the paper's). Window 3.
+    // Seeds 75, 125 ms. Before the 125 push the window is [75]: EA − A =
+    // 75·3/2 − 75/2 = 75, error = 125 − 75 − 0 = 50, so delay = 5,
+    // var = 0.1·50 = 5, α = 5 + 4·5 = 25 ms. Window [75, 125]: η = 100,
+    // R = 75 + 2·125 = 325, EA − A = 100·2 − 325/3 = 91.667 ms.
+    // Threshold 1: deadline 91.667 + 25 = 116.667 ms.
+    let mut d = detector(Model::Bertier, 3, 1.0);
+    feed(&mut d, &[0.0]);
+    assert_eq!(deadline_after_last(&d), 116_666_667);
+    // Heartbeat 100 ms later: error = 100 − 91.667 − 5 = 3.333, delay =
+    // 5.3333, var = 5 + 0.1·(3.333 − 5) = 4.8333, α = 24.6667 ms. Window
+    // [75, 125, 100]: R = 75 + 250 + 300 = 625, EA − A = 250 − 156.25 =
+    // 93.75 ms. Deadline 93.75 + 24.6667 = 118.4167 ms.
+    feed(&mut d, &[100.0]);
+    assert_eq!(deadline_after_last(&d), 118_416_667);
+    // Threshold 2 doubles the margin: 93.75 + 49.3333 ms.
+    let mut d2 = detector(Model::Bertier, 3, 2.0);
+    feed(&mut d2, &[0.0, 100.0]);
+    assert_eq!(deadline_after_last(&d2), 143_083_334);
+}
+
+#[test]
+fn bertier_constants_are_configurable() {
+    // β = 0, φ = 2: α = 2·var = 10 ms after the first heartbeat.
+    let mut d = detector_with(Model::Bertier, 3, 1.0, |b| b.bertier(0.0, 2.0, 0.1));
+    feed(&mut d, &[0.0]);
+    assert_eq!(deadline_after_last(&d), 101_666_667);
+}
+
+#[test]
+fn empirical_phi_counts_the_window() {
+    // Window (4) holds 75, 125, 100, 200 ms. n = 4.
+    let mut d = detector(Model::Empirical, 4, 1.0);
+    feed(&mut d, &[0.0, 100.0, 300.0]);
+    let last = 300.0;
+    let phi = |silence: f64| d.phi(ms(last + silence));
+    assert_eq!(phi(50.0), 0.0); // all 4 at least as long: log10(5/5)
+    assert!((phi(110.0) - (5.0f64 / 3.0).log10()).abs() < 1e-12); // 125, 200
+    assert!((phi(150.0) - (5.0f64 / 2.0).log10()).abs() < 1e-12); // 200
+    assert!((phi(200.0) - (5.0f64 / 2.0).log10()).abs() < 1e-12); // 200 ≥ 200
+                                                                  // Beyond the longest: log10(5) + (t − 200 ms) / (mean · ln 10), with
+                                                                  // mean 125 ms above the 10 ms floor.
+    let tail = 5.0f64.log10() + 100.0 / (125.0 * std::f64::consts::LN_10);
+    assert!((phi(300.0) - tail).abs() < 1e-9);
+}
+
+#[test]
+fn empirical_deadlines_by_hand() {
+    // Threshold 8, far past the data, so that every interval is learnt;
+    // the window (4) holds 75, 125, 100, 200 ms.
+    let mut d = detector(Model::Empirical, 4, 8.0);
+    feed(&mut d, &[0.0, 100.0, 300.0]);
+    let after_last = |phi: f64| {
+        let at = d.deadline_for(&d.threshold(phi).unwrap()).unwrap();
+        // Phi and deadline agree to the nanosecond.
+        assert!(d.phi(at) >= phi);
+        assert!(d.phi(Timestamp::from_nanos(at.as_nanos() - 1)) < phi);
+        at.as_nanos() - ms(300.0).as_nanos()
+    };
+    // Phi 0.3 needs (5 / (c + 1)) ≥ 10^0.3 ≈ 1.995, so at most c = 1
+    // interval as long as the silence: just past the second longest
+    // (125 ms).
+    assert_eq!(after_last(0.3), 125_000_001);
+    // Phi 0.2: 5 / (c + 1) ≥ 1.585 allows c = 2: past the third longest.
+    assert_eq!(after_last(0.2), 100_000_001);
+    // Phi 1 is past the data: log10 5 + x / (125 ms · ln 10) = 1 gives
+    // x = 125 ms · ln 2 beyond the longest interval (200 ms).
+    let want = 200e6 + 125e6 * std::f64::consts::LN_2;
+    let got = after_last(1.0) as f64;
+    assert!((got - want).abs() <= 1.0, "{got} vs {want}");
+}
+
+#[test]
+fn empirical_matches_a_sorted_copy_of_the_window() {
+    // The sorted mirror must follow the ring through evictions: compare
+    // with the fraction computed naively from the intervals fed.
+    let mut d = detector(Model::Empirical, 50, 3.0);
+    let mut x: u64 = 88_172_645_463_325_252;
+    let mut t = 0u64;
+    let mut intervals: Vec<u64> = vec![75_000, 125_000]; // µs, the seeds
+    d.heartbeat(Timestamp::from_nanos(t)).unwrap();
+    for step in 0..2_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let gap_us = 80_000 + x % 40_000; // 80 to 120 ms, whole µs
+        t += gap_us * 1_000;
+        if d.heartbeat(Timestamp::from_nanos(t)).unwrap().is_recorded() {
+            intervals.push(gap_us);
+        }
+        let window = &intervals[intervals.len().saturating_sub(50)..];
+        for probe_us in [79_000, 95_500, 100_000, 110_250, 119_999] {
+            let at_least = window.iter().filter(|&&v| v >= probe_us).count();
+            let n = window.len() as f64;
+            let got = d.phi(Timestamp::from_nanos(t + probe_us * 1_000));
+            if at_least > 0 {
+                let want = ((n + 1.0) / (at_least as f64 + 1.0)).log10();
+                assert!((got - want).abs() < 1e-12, "step {step} probe {probe_us}");
+            } else {
+                // Past the longest interval: the tail starts above log10(n + 1).
+                assert!(got > (n + 1.0).log10(), "step {step} probe {probe_us}");
+            }
+        }
+    }
+}
+
+#[test]
+fn margin_and_empirical_models_reject_bad_settings_with_typed_errors() {
+    let err = Config::builder().short_window(0).build().unwrap_err();
+    assert!(matches!(
+        err,
+        ConfigError::OutOfRange {
+            field: "short_window",
+            ..
+        }
+    ));
+    let err = Config::builder()
+        .max_sample_size(10)
+        .short_window(11)
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("short_window"), "{err}");
+    for (beta, phi, gamma, field) in [
+        (f64::NAN, 4.0, 0.1, "bertier_beta"),
+        (-1.0, 4.0, 0.1, "bertier_beta"),
+        (1.0, f64::INFINITY, 0.1, "bertier_phi"),
+        (1.0, 4.0, 0.0, "bertier_gamma"),
+        (1.0, 4.0, 1.5, "bertier_gamma"),
+        (1.0, 4.0, f64::NAN, "bertier_gamma"),
+    ] {
+        let err = Config::builder()
+            .bertier(beta, phi, gamma)
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains(field), "{err}");
+    }
+    assert_eq!("2W-FD".parse::<Model>().unwrap(), Model::TwoWindow);
+    assert_eq!("empirical".parse::<Model>().unwrap(), Model::Empirical);
+    let err = "weibull".parse::<Model>().unwrap_err().to_string();
+    assert!(err.contains("bertier") && err.contains("2w-fd"), "{err}");
+}
+
+#[test]
+fn every_model_suspects_a_silent_peer_and_stays_finite() {
+    for model in Model::ALL {
+        let mut d = detector(model, 100, 3.0);
+        let times: Vec<f64> = (0..200).map(|i| f64::from(i) * 100.0).collect();
+        feed(&mut d, &times);
+        let last = d.last_heartbeat().unwrap();
+        let mut previous = 0.0;
+        for silence_s in [0.05, 0.1, 1.0, 10.0, 1e3, 1e6, 1e9] {
+            let p = d.phi(last.saturating_add(Duration::from_secs_f64(silence_s)));
+            assert!(
+                p.is_finite() && p >= previous,
+                "{model} at {silence_s} s: {p}"
+            );
+            previous = p;
+        }
+        assert!(!d.is_available(last.saturating_add(Duration::from_secs(60))));
+    }
+}
