@@ -31,12 +31,24 @@ fn intervals_ns() -> Vec<u64> {
 fn config(model: Model, window: usize) -> Config {
     Config::builder()
         .model(model)
+        .threshold(typical_threshold(model))
         .max_sample_size(window)
         .acceptable_pause(Duration::ZERO)
         .min_std_deviation(Duration::from_millis(1))
         .first_heartbeat_estimate(Duration::from_millis(100))
         .build()
         .expect("valid benchmark configuration")
+}
+
+/// A threshold in each model's own units that a live 100 ms ± 20 ms stream
+/// never reaches, so every interval is learnt: phi 8, a 100 ms margin for
+/// Chen and 2W-FD, four margins for Bertier.
+fn typical_threshold(model: Model) -> f64 {
+    match model {
+        Model::Chen | Model::TwoWindow => 100.0,
+        Model::Bertier => 4.0,
+        _ => 8.0,
+    }
 }
 
 /// A detector whose window is full, and the time of its last heartbeat.
@@ -107,6 +119,41 @@ fn deadline(c: &mut Criterion) {
     group.finish();
 }
 
+/// Heartbeat and deadline of every model (the `heartbeat` group above is the
+/// default model): O(1) for all but the empirical model, O(log window) there.
+fn models(c: &mut Criterion) {
+    let intervals = intervals_ns();
+    let mut group = c.benchmark_group("model-heartbeat");
+    for model in Model::ALL {
+        for window in WINDOWS {
+            let (mut d, mut t) = filled(model, window, &intervals);
+            let mut i = 0usize;
+            group.bench_function(BenchmarkId::new(model.name(), window), |b| {
+                b.iter(|| {
+                    t += intervals[i % PATTERN];
+                    i = i.wrapping_add(1);
+                    black_box(d.heartbeat(Timestamp::from_nanos(t)))
+                })
+            });
+        }
+    }
+    group.finish();
+    let mut group = c.benchmark_group("model-deadline");
+    for model in Model::ALL {
+        for window in WINDOWS {
+            let (d, _) = filled(model, window, &intervals);
+            // Not the configured threshold, whose deadline is cached.
+            let other = d
+                .threshold(typical_threshold(model) / 2.0)
+                .expect("valid threshold");
+            group.bench_function(BenchmarkId::new(model.name(), window), |b| {
+                b.iter(|| black_box(black_box(&d).deadline_for(black_box(&other))))
+            });
+        }
+    }
+    group.finish();
+}
+
 /// A heartbeat followed by a phi query: the query cannot use a cached fit,
 /// so this is the cost of the first query after each heartbeat.
 fn heartbeat_then_phi(c: &mut Criterion) {
@@ -127,5 +174,12 @@ fn heartbeat_then_phi(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, heartbeat, phi, deadline, heartbeat_then_phi);
+criterion_group!(
+    benches,
+    heartbeat,
+    phi,
+    deadline,
+    models,
+    heartbeat_then_phi
+);
 criterion_main!(benches);

@@ -689,7 +689,7 @@ impl State {
         // exactly `phi(at) < threshold`, because the exact deadline is
         // calibrated against phi.
         if params.quick.surely_available(elapsed, &self.window)
-            || elapsed < self.deadline_ns(params)
+            || self.below_threshold(params, elapsed)
         {
             self.push(micros_saturating(elapsed));
             self.cache.invalidate();
@@ -732,6 +732,21 @@ impl State {
                     ..fit
                 }
             }
+        }
+    }
+
+    /// Whether phi after a silence of `elapsed_ns` is below the configured
+    /// threshold: `elapsed_ns` before the deadline, which the empirical
+    /// model answers more cheaply with one phi evaluation than by finding
+    /// the deadline.
+    #[inline]
+    fn below_threshold(&self, params: &Params, elapsed_ns: u64) -> bool {
+        match self.history.as_deref() {
+            Some(History::Empirical(sorted)) => {
+                let fit = self.fit(params);
+                empirical::phi(sorted, &fit, &params.fit, elapsed_ns) < params.config.threshold()
+            }
+            _ => elapsed_ns < self.deadline_ns(params),
         }
     }
 

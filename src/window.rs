@@ -214,7 +214,7 @@ impl Window {
 /// The numerator of the variance fits in 64 bits unless the standard deviation
 /// exceeds ~4 s at window 1000; the two-part form is within one ulp.
 #[inline]
-fn u128_to_f64(x: u128) -> f64 {
+pub(crate) fn u128_to_f64(x: u128) -> f64 {
     let hi = (x >> 64) as u64;
     let lo = x as u64;
     if hi == 0 {

@@ -28,13 +28,15 @@ pub(crate) struct SortedWindow {
     root: u32,
 }
 
-/// The fixed heap priority of a slot (SplitMix64's finaliser).
+/// The fixed heap priority of a slot (MurmurHash3's 32-bit finaliser, a
+/// bijection, so no two slots tie).
 #[inline]
-fn priority(slot: u32) -> u64 {
-    let mut z = u64::from(slot).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+fn priority(slot: u32) -> u32 {
+    let mut h = slot ^ (slot >> 16);
+    h = h.wrapping_mul(0x85EB_CA6B);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xC2B2_AE35);
+    h ^ (h >> 16)
 }
 
 impl SortedWindow {
@@ -135,9 +137,32 @@ impl SortedWindow {
             right: NIL,
             size: 1,
         };
-        let (l, r) = self.split(self.root, key);
-        let joined = self.merge(l, key);
-        self.root = self.merge(joined, r);
+        self.root = self.insert_into(self.root, key);
+    }
+
+    /// Descends by key to where the new node's priority puts it, and splits
+    /// only the (expected constant-size) subtree found there.
+    fn insert_into(&mut self, node: u32, key: u32) -> u32 {
+        if node == NIL {
+            return key;
+        }
+        if priority(key) > priority(node) {
+            let (l, r) = self.split(node, key);
+            let n = &mut self.nodes[key as usize];
+            n.left = l;
+            n.right = r;
+            self.fix_size(key);
+            return key;
+        }
+        if self.before(key, node) {
+            let left = self.insert_into(self.node(node).left, key);
+            self.nodes[node as usize].left = left;
+        } else {
+            let right = self.insert_into(self.node(node).right, key);
+            self.nodes[node as usize].right = right;
+        }
+        self.nodes[node as usize].size += 1;
+        node
     }
 
     /// Removes the sample of ring slot `slot`, which must be in the tree.
@@ -164,7 +189,7 @@ impl SortedWindow {
             let right = self.remove_from(self.node(node).right, key);
             self.nodes[node as usize].right = right;
         }
-        self.fix_size(node);
+        self.nodes[node as usize].size -= 1;
         node
     }
 
