@@ -9,7 +9,7 @@
 //! late, early, missing or duplicate event of the monitor shows up here.
 
 use accrual::monitor::{Event, Monitor};
-use accrual::{Config, Detector, Timestamp};
+use accrual::{Config, Detector, Model, Timestamp};
 use proptest::prelude::*;
 use std::time::Duration;
 
@@ -36,10 +36,12 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn config() -> Config {
+fn config(model: Model) -> Config {
     // Small window and pause, so that deadlines move both ways quickly
-    // (the bootstrap estimate of 500 ms vs. intervals of 0–400 ms).
+    // (the bootstrap estimate of 500 ms vs. intervals of 0–400 ms). The
+    // thresholds are read in each model's units (phi, ms or margins).
     Config::builder()
+        .model(model)
         .max_sample_size(8)
         .first_heartbeat_estimate(Duration::from_millis(500))
         .acceptable_pause(Duration::from_millis(100))
@@ -79,9 +81,12 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
-    fn events_match_the_reference(ops in prop::collection::vec(op(), 1..80)) {
+    fn events_match_the_reference(
+        ops in prop::collection::vec(op(), 1..80),
+        model in prop::sample::select(Model::ALL.to_vec()),
+    ) {
         let monitor: Monitor<usize> = Monitor::builder()
-            .config(config())
+            .config(config(model))
             .thresholds(THRESHOLDS)
             .expected_response_after(Duration::from_millis(EXPECTED_MS))
             .no_pause_guard()
@@ -100,7 +105,7 @@ proptest! {
                     let arrival = monitor.heartbeat(&p, now).unwrap();
                     match &mut reference[p] {
                         None => {
-                            let mut d = Detector::new(config());
+                            let mut d = Detector::new(config(model));
                             d.heartbeat(now).unwrap();
                             reference[p] = Some(RefPeer { detector: d, level: 0, never_heard: false });
                         }
@@ -149,7 +154,7 @@ proptest! {
                     let added = monitor.watch(&p, now);
                     prop_assert_eq!(added, reference[p].is_none());
                     if added {
-                        let mut d = Detector::new(config());
+                        let mut d = Detector::new(config(model));
                         d.heartbeat(now.saturating_add(Duration::from_millis(EXPECTED_MS))).unwrap();
                         reference[p] = Some(RefPeer { detector: d, level: 0, never_heard: true });
                     }
