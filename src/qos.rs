@@ -216,7 +216,7 @@ impl Group {
 ///
 /// # Errors
 ///
-/// [`ConfigError`] if a threshold is not a valid phi threshold.
+/// [`ConfigError`] if a threshold is not valid (finite, above 0).
 pub fn sweep(
     arrivals: &[Timestamp],
     base: &Config,

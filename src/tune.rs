@@ -17,7 +17,8 @@ use std::time::Duration;
 /// What is being scored: a phi model or a fixed timeout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Detection {
-    /// A phi accrual detector with this model; the threshold is a phi value.
+    /// A detector with this model; the threshold is in the model's units
+    /// (phi, or a margin: see [`Model::is_accrual`]).
     Phi(Model),
     /// Suspect after a fixed silence; the threshold is the timeout in ms.
     Timeout,
@@ -67,7 +68,8 @@ impl std::str::FromStr for Detection {
 pub struct Candidate {
     /// The detector kind.
     pub detection: Detection,
-    /// The phi threshold, or the timeout in milliseconds.
+    /// The model's threshold (see [`Detection::Phi`]), or the timeout in
+    /// milliseconds.
     pub threshold: f64,
     /// Its quality of service, summed over the trace's nodes.
     pub qos: Qos,
@@ -149,7 +151,7 @@ pub fn median_interval(trace: &Trace) -> Option<Duration> {
 ///
 /// # Errors
 ///
-/// [`ConfigError`] for an invalid phi threshold, or a timeout that is not a
+/// [`ConfigError`] for an invalid threshold, or a timeout that is not a
 /// finite, non-negative number of milliseconds.
 pub fn evaluate(
     trace: &Trace,

@@ -1,7 +1,7 @@
 //! Suspicion models: how a window of intervals and a silence become phi.
 //!
 //! Every model shipped here is a *location–scale* model. From the window and
-//! the configuration it derives a [`Fit`]: a location `L` and a scale `S` in
+//! the configuration it derives a `Fit`: a location `L` and a scale `S` in
 //! nanoseconds. A silence of `e` nanoseconds is standardised as
 //! `y = (e − L) / S`, and the model maps `y` to phi with a monotone function.
 //! Keeping the two steps apart has two payoffs:
