@@ -137,16 +137,21 @@ impl SortedWindow {
             right: NIL,
             size: 1,
         };
-        self.root = self.insert_into(self.root, key);
+        self.root = self.insert_into(self.root, (value, key), priority(key));
     }
 
     /// Descends by key to where the new node's priority puts it, and splits
     /// only the (expected constant-size) subtree found there.
-    fn insert_into(&mut self, node: u32, key: u32) -> u32 {
+    ///
+    /// `order` is the new node's `(value, slot)` and `rank` its priority,
+    /// passed down rather than recomputed at every level.
+    fn insert_into(&mut self, node: u32, order: (u32, u32), rank: u32) -> u32 {
+        let key = order.1;
         if node == NIL {
             return key;
         }
-        if priority(key) > priority(node) {
+        let n = self.node(node);
+        if rank > priority(node) {
             let (l, r) = self.split(node, key);
             let n = &mut self.nodes[key as usize];
             n.left = l;
@@ -154,11 +159,11 @@ impl SortedWindow {
             self.fix_size(key);
             return key;
         }
-        if self.before(key, node) {
-            let left = self.insert_into(self.node(node).left, key);
+        if order < (n.value, node) {
+            let left = self.insert_into(n.left, order, rank);
             self.nodes[node as usize].left = left;
         } else {
-            let right = self.insert_into(self.node(node).right, key);
+            let right = self.insert_into(n.right, order, rank);
             self.nodes[node as usize].right = right;
         }
         self.nodes[node as usize].size += 1;
@@ -171,22 +176,23 @@ impl SortedWindow {
         if slot >= self.nodes.len() {
             return;
         }
-        self.root = self.remove_from(self.root, key);
+        let order = (self.node(key).value, key);
+        self.root = self.remove_from(self.root, order);
     }
 
-    fn remove_from(&mut self, node: u32, key: u32) -> u32 {
+    fn remove_from(&mut self, node: u32, order: (u32, u32)) -> u32 {
         if node == NIL {
             return NIL;
         }
-        if node == key {
-            let n = self.node(node);
+        let n = self.node(node);
+        if node == order.1 {
             return self.merge(n.left, n.right);
         }
-        if self.before(key, node) {
-            let left = self.remove_from(self.node(node).left, key);
+        if order < (n.value, node) {
+            let left = self.remove_from(n.left, order);
             self.nodes[node as usize].left = left;
         } else {
-            let right = self.remove_from(self.node(node).right, key);
+            let right = self.remove_from(n.right, order);
             self.nodes[node as usize].right = right;
         }
         self.nodes[node as usize].size -= 1;
