@@ -428,8 +428,6 @@ pub(crate) struct QuickBound {
     model: Model,
     /// The acceptable pause, in nanoseconds.
     pause_ns: f64,
-    /// The standard deviation floor, in nanoseconds.
-    min_std_ns: f64,
     /// y*² · 10⁶ · (1 − 1e-9): turns `D` (µs²) into n²·σ² in ns², loosened.
     var_factor: f64,
     /// y* · min σ · (1 − 1e-9), in ns; −∞ when y* < 0, where the floor
@@ -439,25 +437,35 @@ pub(crate) struct QuickBound {
     exp_factor: f64,
     /// False when y* < 0, where the variance bound does not hold.
     usable: bool,
-    /// y* · (1 − 1e-9) for [`QuickBound::horizon`]; −∞ when y* < 0, which
-    /// makes the horizon 0 (no shortcut).
+    /// For [`QuickBound::horizon`]: y* · (1 − 1e-9), or 0 when y* < 0.
     y_shrunk: f64,
+    /// y* · min σ · (1 − 1e-9), in ns, or 0 when y* < 0.
+    y_min_std: f64,
+    /// The pause less the absolute margin: 4 ns, plus half a nanosecond
+    /// for the final rounding.
+    offset_ns: f64,
+    /// The largest horizon: [`HORIZON_MAX_NS`], or 0 when y* < 0 (where
+    /// the bound does not hold, so there is no shortcut).
+    cap_ns: f64,
     /// The number of samples in a full window.
     full_len: u32,
     /// 10³ / `full_len`: turns Σx (µs) into the mean in ns without a
     /// division once the window is full.
     unit_full: f64,
+    /// `y_shrunk · unit_full`.
+    y_unit_full: f64,
 }
 
 impl QuickBound {
     fn new(model: Model, fit: &FitParams, y_threshold: f64, capacity: usize) -> QuickBound {
         let full_len = capacity.clamp(1, MAX_SAMPLE_SIZE) as u32;
+        let unit_full = 1e3 / f64::from(full_len);
         const SHRINK: f64 = 1.0 - 1e-9;
         let usable = y_threshold >= 0.0 && y_threshold.is_finite();
+        let y_shrunk = if usable { y_threshold * SHRINK } else { 0.0 };
         QuickBound {
             model,
             pause_ns: fit.pause_ns,
-            min_std_ns: fit.min_std_ns,
             var_factor: y_threshold * y_threshold * 1e6 * SHRINK,
             min_scaled: if usable {
                 y_threshold * fit.min_std_ns * SHRINK
@@ -470,13 +478,13 @@ impl QuickBound {
                 f64::NEG_INFINITY
             },
             usable,
-            y_shrunk: if usable {
-                y_threshold * SHRINK
-            } else {
-                f64::NEG_INFINITY
-            },
+            y_shrunk,
+            y_min_std: y_shrunk * fit.min_std_ns,
+            offset_ns: fit.pause_ns - (4.0 + 0.5),
+            cap_ns: if usable { HORIZON_MAX_NS as f64 } else { 0.0 },
             full_len,
-            unit_full: 1e3 / f64::from(full_len),
+            unit_full,
+            y_unit_full: y_shrunk * unit_full,
         }
     }
 
@@ -498,38 +506,36 @@ impl QuickBound {
     #[inline]
     fn horizon(&self, window: &Window) -> u64 {
         let n = window.len_u32();
-        // 10³/n: µs sums to ns per sample.
-        let unit = if n == self.full_len {
-            self.unit_full
+        // 10³/n turns µs sums into ns per sample.
+        let (unit, y_unit) = if n == self.full_len {
+            (self.unit_full, self.y_unit_full)
         } else {
-            1e3 / f64::from(n)
+            let unit = 1e3 / f64::from(n);
+            (unit, unit * self.y_shrunk)
         };
         // Σx < 2^56 (2^24 samples below 2^32 each), so the signed conversion is exact.
-        let mean_ns = window.sum_micros() as i64 as f64 * unit;
-        let (location, scale) = match self.model {
-            Model::Normal | Model::Akka => {
-                let std_ns = window.variance_numerator().sqrt() * unit;
-                (mean_ns + self.pause_ns, std_ns)
+        let sum = window.sum_micros() as i64 as f64;
+        // y*·max(S, min σ) = max(y*·S, y*·min σ) for y* ≥ 0; comparisons
+        // rather than `f64::max`, which would add NaN handling.
+        let spread = |s: f64| {
+            if s > self.y_min_std {
+                s
+            } else {
+                self.y_min_std
             }
-            Model::Exponential => (self.pause_ns, mean_ns),
         };
-        // Comparisons rather than `f64::max`/`min`, which would add NaN
-        // handling; a NaN (not possible from a non-empty window) gives 0.
-        let scale = if scale > self.min_std_ns {
-            scale
-        } else {
-            self.min_std_ns
+        let h = match self.model {
+            Model::Normal | Model::Akka => {
+                sum * unit + self.offset_ns + spread(window.variance_numerator().sqrt() * y_unit)
+            }
+            Model::Exponential => self.offset_ns + spread(sum * y_unit),
         };
-        let h = location + self.y_shrunk * scale - (4.0 + 0.5);
+        // A NaN (not possible from a non-empty window) also gives 0.
         let h = if h > 0.0 { h } else { 0.0 };
-        let h = if h < HORIZON_MAX_NS as f64 {
-            h
-        } else {
-            HORIZON_MAX_NS as f64
-        };
+        let h = if h < self.cap_ns { h } else { self.cap_ns };
         // 0 ≤ h < 2^52: adding 2^52 leaves the integer nearest to h in the
         // low mantissa bits, without the fix-ups of a saturating cast. The
-        // half nanosecond taken off above makes nearest at most h.
+        // half nanosecond in `offset_ns` makes nearest at most the bound.
         const TWO_52: f64 = (1u64 << 52) as f64;
         (h + TWO_52).to_bits() - TWO_52.to_bits()
     }
