@@ -30,7 +30,7 @@ use crate::config::{Config, ConfigError};
 use crate::model::history::History;
 use crate::model::{empirical, Fit, FitParams, Model};
 use crate::time::{duration_nanos, Timestamp};
-use crate::window::{Window, MAX_INTERVAL_MICROS};
+use crate::window::{Window, MAX_INTERVAL_MICROS, MAX_SAMPLE_SIZE};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -395,6 +395,7 @@ impl Params {
                 model,
                 &config.fit_params(),
                 model.y_from_phi(config.threshold()),
+                config.max_sample_size(),
             ),
             config,
         }
@@ -403,7 +404,12 @@ impl Params {
     /// A [`QuickBound`] for another standardised threshold (a monitor's
     /// levels), sharing this configuration's pause and floor.
     pub(crate) fn quick_bound(&self, y_threshold: f64) -> QuickBound {
-        QuickBound::new(self.model, &self.fit, y_threshold)
+        QuickBound::new(
+            self.model,
+            &self.fit,
+            y_threshold,
+            self.config.max_sample_size(),
+        )
     }
 }
 
@@ -432,12 +438,32 @@ pub(crate) struct QuickBound {
     exp_factor: f64,
     /// False when y* < 0, where the variance bound does not hold.
     usable: bool,
+    /// For [`QuickBound::horizon`]: y* · (1 − 1e-9), or 0 when y* < 0.
+    y_shrunk: f64,
+    /// y* · min σ · (1 − 1e-9), in ns, or 0 when y* < 0.
+    y_min_std: f64,
+    /// The pause less the absolute margin: 4 ns, plus half a nanosecond
+    /// for the final rounding.
+    offset_ns: f64,
+    /// The largest horizon: [`HORIZON_MAX_NS`], or 0 when y* < 0 (where
+    /// the bound does not hold, so there is no shortcut).
+    cap_ns: f64,
+    /// The number of samples in a full window.
+    full_len: u32,
+    /// 10³ / `full_len`: turns Σx (µs) into the mean in ns without a
+    /// division once the window is full.
+    unit_full: f64,
+    /// `y_shrunk · unit_full`.
+    y_unit_full: f64,
 }
 
 impl QuickBound {
-    fn new(model: Model, fit: &FitParams, y_threshold: f64) -> QuickBound {
+    fn new(model: Model, fit: &FitParams, y_threshold: f64, capacity: usize) -> QuickBound {
+        let full_len = capacity.clamp(1, MAX_SAMPLE_SIZE) as u32;
+        let unit_full = 1e3 / f64::from(full_len);
         const SHRINK: f64 = 1.0 - 1e-9;
         let usable = y_threshold >= 0.0 && y_threshold.is_finite();
+        let y_shrunk = if usable { y_threshold * SHRINK } else { 0.0 };
         QuickBound {
             model,
             pause_ns: fit.pause_ns,
@@ -453,7 +479,69 @@ impl QuickBound {
                 f64::NEG_INFINITY
             },
             usable,
+            y_shrunk,
+            y_min_std: y_shrunk * fit.min_std_ns,
+            offset_ns: fit.pause_ns - (4.0 + 0.5),
+            cap_ns: if usable { HORIZON_MAX_NS as f64 } else { 0.0 },
+            full_len,
+            unit_full,
+            y_unit_full: y_shrunk * unit_full,
         }
+    }
+
+    /// A sure horizon for `window` (which must hold a sample): every silence
+    /// shorter than the returned number of nanoseconds is surely before the
+    /// exact deadline, so the peer is surely available.
+    ///
+    /// The deadline `L + y*·S` is computed directly from the window's exact
+    /// sums, with the same 1e-9 relative and 4 ns absolute margins as
+    /// [`QuickBound::surely_available`] (plus half a nanosecond for the
+    /// final rounding), and capped at [`HORIZON_MAX_NS`], below 2^42 ns.
+    /// Every term is non-negative, so there is no cancellation, and below
+    /// the cap each term's rounding is under a hundredth of a nanosecond:
+    /// the margins absorb the difference from the exact fit's own rounding.
+    /// It costs a square root (and a division while the window fills), no
+    /// search and no model evaluation; the heartbeat path computes it once
+    /// per recorded interval, so that the next heartbeat is settled by one
+    /// integer comparison.
+    #[inline]
+    fn horizon(&self, window: &Window) -> u64 {
+        let n = window.len_u32();
+        // 10³/n turns µs sums into ns per sample.
+        let (unit, y_unit) = if n == self.full_len {
+            (self.unit_full, self.y_unit_full)
+        } else {
+            let unit = 1e3 / f64::from(n);
+            (unit, unit * self.y_shrunk)
+        };
+        // Σx < 2^56 (2^24 samples below 2^32 each), so the signed conversion is exact.
+        let sum = window.sum_micros() as i64 as f64;
+        // y*·max(S, min σ) = max(y*·S, y*·min σ) for y* ≥ 0; comparisons
+        // rather than `f64::max`, which would add NaN handling.
+        let spread = |s: f64| {
+            if s > self.y_min_std {
+                s
+            } else {
+                self.y_min_std
+            }
+        };
+        let h = match self.model {
+            Model::Normal | Model::Akka => {
+                sum * unit + self.offset_ns + spread(window.variance_numerator().sqrt() * y_unit)
+            }
+            Model::Exponential => self.offset_ns + spread(sum * y_unit),
+            // No bound from the sums: every heartbeat takes the exact test
+            // until a query caches the exact deadline.
+            _ => 0.0,
+        };
+        // A NaN (not possible from a non-empty window) also gives 0.
+        let h = if h > 0.0 { h } else { 0.0 };
+        let h = if h < self.cap_ns { h } else { self.cap_ns };
+        // 0 ≤ h < 2^52: adding 2^52 leaves the integer nearest to h in the
+        // low mantissa bits, without the fix-ups of a saturating cast. The
+        // half nanosecond in `offset_ns` makes nearest at most the bound.
+        const TWO_52: f64 = (1u64 << 52) as f64;
+        (h + TWO_52).to_bits() - TWO_52.to_bits()
     }
 
     #[inline]
@@ -526,9 +614,11 @@ const SIGN: u64 = 1 << 63;
 
 /// The fit and deadline of the current window, computed once per change.
 ///
-/// Heartbeats do not compute them: the heartbeat path only needs the cheap
-/// [`QuickBound`], and keeping the fit current on every heartbeat would cost
-/// a division, a square root and the deadline search each time. The first
+/// Heartbeats do not compute them: the heartbeat path only needs a sure
+/// horizon (a lower bound on the deadline, [`QuickBound::horizon`], kept in
+/// the deadline's field while the deadline is not cached), and keeping the
+/// fit current on every heartbeat would add a second division and the
+/// deadline search each time. The first
 /// query after a heartbeat fills the cache; later queries read it. Queries
 /// take `&self`, so the cache uses atomics (plain loads and stores on
 /// common hardware) to keep the detector `Sync`: concurrent readers may fill
@@ -549,6 +639,11 @@ struct FitCache {
     /// Bits of the fit's inverse scale; the sign bit is the deadline's
     /// validity flag.
     inv_scale: AtomicU64,
+    /// The deadline when flagged; otherwise the *sure horizon*: a silence
+    /// shorter than this many nanoseconds is surely before the deadline
+    /// (0 when nothing is known, in particular while not monitoring). The
+    /// heartbeat path needs nothing else, and a cached deadline is the best
+    /// horizon there is, so both share the field.
     deadline_ns: AtomicU64,
 }
 
@@ -608,8 +703,22 @@ impl FitCache {
     /// Forgets the cached values; `&mut` access needs no atomic operation.
     #[inline]
     fn invalidate(&mut self) {
+        self.invalidate_to(0);
+    }
+
+    /// Forgets the cached values and keeps `horizon` as the sure horizon.
+    #[inline]
+    fn invalidate_to(&mut self, horizon: u64) {
         *self.location.get_mut() = f64::NAN.to_bits();
         *self.inv_scale.get_mut() = 0;
+        *self.deadline_ns.get_mut() = horizon;
+    }
+
+    /// A silence shorter than this is surely before the deadline: the
+    /// deadline itself when cached, else the sure horizon (0 if unknown).
+    #[inline]
+    fn horizon(&mut self) -> u64 {
+        *self.deadline_ns.get_mut()
     }
 }
 
@@ -657,8 +766,41 @@ impl State {
         !self.window.is_empty()
     }
 
-    #[inline]
+    /// Records a heartbeat at `at`.
+    ///
+    /// The common case is one comparison: a later arrival within the sure
+    /// horizon (see [`FitCache`]) is recorded at once, and the horizon of
+    /// the new window computed for the next heartbeat. Everything else (the
+    /// first heartbeat, duplicates, out-of-order arrivals, and arrivals at
+    /// or past the horizon, which need the exact availability test) is in
+    /// [`State::heartbeat_slow`], out of line.
+    #[inline(always)]
     pub(crate) fn heartbeat(
+        &mut self,
+        params: &Params,
+        at: Timestamp,
+    ) -> Result<Arrival, HeartbeatError> {
+        let at_ns = at.as_nanos();
+        // The horizon is 0 while not monitoring, so this also tests that.
+        if at_ns > self.last_ns && at_ns - self.last_ns < self.cache.horizon() {
+            let elapsed = at_ns - self.last_ns;
+            self.last_ns = at_ns;
+            // The horizon is at most `HORIZON_MAX_NS`: no saturation. (For a
+            // model with a history the horizon is only ever the exact cached
+            // deadline, and `push` keeps the history in step.)
+            self.push(micros_below_horizon(elapsed));
+            let horizon = params.quick.horizon(&self.window);
+            self.cache.invalidate_to(horizon);
+            let warning = elapsed >= params.warn_ns;
+            return Ok(Arrival::new(ArrivalKind::Recorded, elapsed, warning));
+        }
+        self.heartbeat_slow(params, at)
+    }
+
+    /// [`State::heartbeat`] for every arrival the sure horizon does not settle.
+    #[cold]
+    #[inline(never)]
+    fn heartbeat_slow(
         &mut self,
         params: &Params,
         at: Timestamp,
@@ -670,7 +812,7 @@ impl State {
                 self.push(seed);
             }
             self.last_ns = at_ns;
-            self.cache.invalidate();
+            self.cache.invalidate_to(params.quick.horizon(&self.window));
             return Ok(Arrival::new(ArrivalKind::First, 0, false));
         }
         if at_ns <= self.last_ns {
@@ -692,7 +834,7 @@ impl State {
             || self.below_threshold(params, elapsed)
         {
             self.push(micros_saturating(elapsed));
-            self.cache.invalidate();
+            self.cache.invalidate_to(params.quick.horizon(&self.window));
             let warning = elapsed >= params.warn_ns;
             Ok(Arrival::new(ArrivalKind::Recorded, elapsed, warning))
         } else {
@@ -911,8 +1053,23 @@ impl State {
 /// window's largest storable interval.
 #[inline]
 fn micros_saturating(nanos: u64) -> u32 {
-    let micros = nanos.saturating_add(500) / 1_000;
-    u32::try_from(micros).unwrap_or(MAX_INTERVAL_MICROS)
+    micros_below_horizon(nanos.min(HORIZON_MAX_NS))
+}
+
+/// The largest sure horizon: the longest interval that rounds to a storable
+/// number of microseconds (71.6 minutes). Below it, intervals need no
+/// saturation.
+const HORIZON_MAX_NS: u64 = MAX_INTERVAL_MICROS as u64 * 1_000 + 499;
+
+/// [`micros_saturating`] for `nanos <= HORIZON_MAX_NS` (larger values give
+/// meaningless results): one multiplication instead of a division. With
+/// `M = ⌈2^64 / 1000⌉ = 2^64/1000 + 0.384`, `(x·M) >> 64` is `⌊x / 1000⌋`
+/// for every `x < 2^42`: the excess `0.384·x / 2^64` is below 2^-23, less
+/// than the distance (at least 1/1000) from `x / 1000` up to the next integer.
+#[inline]
+fn micros_below_horizon(nanos: u64) -> u32 {
+    const M: u128 = (1u128 << 64) / 1_000 + 1;
+    ((u128::from(nanos + 500) * M) >> 64) as u32
 }
 
 #[cfg(test)]
@@ -1381,5 +1538,246 @@ mod tests {
         assert_eq!(micros_saturating(1_499), 1);
         assert_eq!(micros_saturating(1_500), 2);
         assert_eq!(micros_saturating(u64::MAX), u32::MAX);
+        // The last interval that rounds to a storable value, and the first
+        // that does not.
+        assert_eq!(micros_saturating(HORIZON_MAX_NS), u32::MAX);
+        assert_eq!(micros_saturating(HORIZON_MAX_NS - 999), u32::MAX);
+        assert_eq!(micros_saturating(HORIZON_MAX_NS - 1_000), u32::MAX - 1);
+        assert_eq!(micros_saturating(HORIZON_MAX_NS - 1_999), u32::MAX - 1);
+        assert_eq!(micros_saturating(HORIZON_MAX_NS - 2_000), u32::MAX - 2);
+        assert_eq!(micros_saturating(HORIZON_MAX_NS + 1), u32::MAX);
+    }
+
+    /// The multiply-shift rounding equals the division everywhere below the
+    /// horizon cap: every rounding boundary near the top and bottom of the
+    /// range, and a sweep of pseudo-random values in between.
+    #[test]
+    fn micros_below_horizon_matches_the_division() {
+        let reference = |x: u64| u32::try_from((x + 500) / 1_000).unwrap();
+        let mut values: Vec<u64> = (0..5_000).collect();
+        for k in [
+            1u64,
+            2,
+            3,
+            1 << 20,
+            1 << 32,
+            1 << 41,
+            HORIZON_MAX_NS / 1_000,
+        ] {
+            let base = (k * 1_000).min(HORIZON_MAX_NS - 2_000);
+            values.extend((0..2_000).map(|d| base + d));
+        }
+        values.extend(HORIZON_MAX_NS - 3_000..=HORIZON_MAX_NS);
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..1_000_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x % (HORIZON_MAX_NS + 1));
+        }
+        for v in values {
+            assert_eq!(micros_below_horizon(v), reference(v), "{v} ns");
+        }
+    }
+
+    /// The sure horizon never reaches the exact deadline, and stays close to
+    /// it (so that the heartbeat path is the common one), for every model,
+    /// window sizes 1 to 1000, regular and irregular intervals, and
+    /// thresholds down to ones whose standardised value is negative.
+    #[test]
+    fn the_horizon_is_below_the_deadline_and_close_to_it() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for model in Model::ALL {
+            for window in [1, 2, 3, 10, 1000] {
+                for threshold in [0.01, 0.3, 1.0, 8.0, 40.0] {
+                    for (pause, min_std) in [(0, 1), (3_000_000_000, 100_000_000), (0, 1_000)] {
+                        let config = Config::builder()
+                            .model(model)
+                            .max_sample_size(window)
+                            .threshold(threshold)
+                            .acceptable_pause(Duration::from_nanos(pause))
+                            .min_std_deviation(Duration::from_nanos(min_std))
+                            .first_heartbeat_estimate(Duration::from_millis(100))
+                            .build()
+                            .unwrap();
+                        let params = Params::new(config);
+                        let mut state = State::new(&params);
+                        let mut t = 1_000_000u64;
+                        for i in 0..1_500u64 {
+                            // Regular, jittery, sub-microsecond and long gaps.
+                            t += match i % 7 {
+                                0 => 100_000_000,
+                                1 => 90_000_000 + next(20_000_000),
+                                2 => next(2_000),
+                                3 => next(400_000_000),
+                                _ => 100_000_000 + next(1_000),
+                            };
+                            let _ = state.heartbeat(&params, Timestamp::from_nanos(t));
+                            let horizon = state.cache.horizon();
+                            let fit = state.fit(&params);
+                            let exact = state.elapsed_at(&params, &fit, params.y_threshold);
+                            assert!(
+                                horizon <= exact,
+                                "{model} w{window} phi {threshold}: {horizon} > {exact}"
+                            );
+                            // Models with a history have no bound from the
+                            // sums (horizon 0): only the cached deadline.
+                            if state.history.is_none()
+                                && params.y_threshold >= 0.0
+                                && exact < HORIZON_MAX_NS
+                            {
+                                let slack = exact - horizon;
+                                assert!(
+                                    slack as f64 <= 10.0 + 1e-8 * exact as f64,
+                                    "{model} w{window} phi {threshold}: slack {slack} of {exact}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Arrivals one nanosecond either side of the horizon take different
+    /// paths (one comparison, or the exact test) and must both follow the
+    /// exact rule.
+    #[test]
+    fn arrivals_at_the_horizon_follow_the_exact_rule() {
+        for model in Model::ALL {
+            for window in [1, 2, 1000] {
+                let config = Config::builder()
+                    .model(model)
+                    .max_sample_size(window)
+                    .acceptable_pause(Duration::ZERO)
+                    .min_std_deviation(Duration::from_millis(1))
+                    .first_heartbeat_estimate(Duration::from_millis(100))
+                    .build()
+                    .unwrap();
+                let params = Params::new(config);
+                let mut state = State::new(&params);
+                let mut t = 0;
+                for i in 0..50u64 {
+                    t += 100_000_000 + (i % 5) * 3_000_000;
+                    state.heartbeat(&params, Timestamp::from_nanos(t)).unwrap();
+                }
+                let horizon = state.cache.horizon();
+                let deadline = state.deadline_ns(&params);
+                assert!(horizon <= deadline, "{model} w{window}");
+                // Models with a history have no sure horizon: the fast path
+                // then runs on the exact deadline a query cached, and must
+                // keep the history in step (checked against `state` below).
+                let horizon = if state.history.is_some() {
+                    // 0, or the exact deadline the last arrival's own
+                    // exact test cached.
+                    assert!(horizon == 0 || horizon == deadline, "{model} w{window}");
+                    deadline
+                } else {
+                    assert!(horizon > 0, "{model} w{window}");
+                    horizon
+                };
+                for elapsed in [
+                    horizon - 1,
+                    horizon,
+                    horizon + 1,
+                    deadline - 1,
+                    deadline,
+                    deadline + 1,
+                ] {
+                    let mut s = state.clone();
+                    // A clone has no horizon; give it the original's.
+                    s.cache.invalidate_to(horizon);
+                    let at = Timestamp::from_nanos(t + elapsed);
+                    let available = state.is_available(&params, at);
+                    let arrival = s.heartbeat(&params, at).unwrap();
+                    assert_eq!(
+                        arrival.is_recorded(),
+                        available,
+                        "{model} w{window} +{elapsed}"
+                    );
+                    assert_eq!(available, elapsed < deadline);
+                    // The same arrival on the exact path leaves the same
+                    // state, history included.
+                    let mut r = state.clone();
+                    r.cache.invalidate_to(0);
+                    r.heartbeat(&params, at).unwrap();
+                    assert!(r == s, "{model} w{window} +{elapsed}");
+                    let later = Timestamp::from_nanos(t + elapsed + 60_000_000);
+                    assert_eq!(
+                        r.phi(&params, later).to_bits(),
+                        s.phi(&params, later).to_bits(),
+                        "{model} w{window} +{elapsed}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Intervals at the 71.6-minute storage limit: the horizon is capped
+    /// there, the heartbeat path stores the largest value, and longer
+    /// intervals saturate on the exact path.
+    #[test]
+    fn intervals_at_the_storage_limit() {
+        let config = Config::builder().threshold(1e12).build().unwrap();
+        let params = Params::new(config);
+        let mut state = State::new(&params);
+        state.heartbeat(&params, Timestamp::ZERO).unwrap();
+        assert_eq!(state.cache.horizon(), HORIZON_MAX_NS);
+        let mut t = 0;
+        for (elapsed, stored) in [
+            (HORIZON_MAX_NS - 1, u32::MAX),
+            (HORIZON_MAX_NS - 1_000, u32::MAX - 1),
+            (HORIZON_MAX_NS, u32::MAX),
+            (HORIZON_MAX_NS + 1, u32::MAX),
+            (7_200_000_000_000, u32::MAX),
+        ] {
+            t += elapsed;
+            let arrival = state.heartbeat(&params, Timestamp::from_nanos(t)).unwrap();
+            assert!(arrival.is_recorded(), "{elapsed}");
+            assert_eq!(state.window.iter().last(), Some(stored), "{elapsed}");
+        }
+        let samples: Vec<u32> = state.window.iter().collect();
+        let sum: u64 = samples.iter().map(|&x| u64::from(x)).sum();
+        assert_eq!(state.window.sum_micros(), sum);
+    }
+
+    /// The largest window: the horizon of a window that is far from full
+    /// (the unit is divided, not precomputed) still decides like the exact
+    /// rule.
+    #[test]
+    fn largest_window_decides_like_the_exact_rule() {
+        let config = Config::builder()
+            .max_sample_size(MAX_SAMPLE_SIZE)
+            .acceptable_pause(Duration::ZERO)
+            .min_std_deviation(Duration::from_millis(1))
+            .build()
+            .unwrap();
+        let params = Params::new(config);
+        let mut state = State::new(&params);
+        let mut t = 0;
+        state.heartbeat(&params, Timestamp::from_nanos(t)).unwrap();
+        for i in 0..2_000u64 {
+            // Mostly about 1 s, with a long silence now and then.
+            let gap = if i % 97 == 96 {
+                20_000
+            } else {
+                1_000 + i * 7_919 % 200
+            };
+            t += gap * 1_000_000;
+            // The exact deadline, without caching it (it would become the
+            // horizon and hide the heartbeat path).
+            let deadline = state.fit(&params).elapsed_at(params.y_threshold);
+            assert!(state.cache.horizon() <= deadline);
+            let arrival = state.heartbeat(&params, Timestamp::from_nanos(t)).unwrap();
+            assert_eq!(arrival.is_recorded(), gap * 1_000_000 < deadline, "{i}");
+        }
+        assert_eq!(state.window.capacity(), MAX_SAMPLE_SIZE);
+        assert!(state.window.len() > 1_900);
     }
 }

@@ -82,13 +82,26 @@ impl Window {
         self.len as usize
     }
 
+    /// Number of samples currently held, as stored (at most 2^24).
+    #[inline]
+    pub(crate) fn len_u32(&self) -> u32 {
+        self.len
+    }
+
     /// Whether the window holds no sample.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Removes every sample, keeping the allocation.
+    ///
+    /// O(samples held): the slots are zeroed, so that [`Window::push`] can
+    /// treat a slot that was never written like an evicted zero.
     pub fn clear(&mut self) {
+        // The samples are slots `0..len` until the ring wraps, and all of
+        // them after.
+        let used = (self.len as usize).min(self.samples.len());
+        self.samples[..used].fill(0);
         self.len = 0;
         self.head = 0;
         self.sum = 0;
@@ -96,6 +109,9 @@ impl Window {
     }
 
     /// Appends one interval, evicting the oldest if the window is full. O(1).
+    ///
+    /// Without a branch on fullness: a slot not yet used holds 0 (see
+    /// [`Window::clear`]), so "evicting" it subtracts nothing.
     #[inline]
     pub fn push(&mut self, micros: u32) {
         let head = self.head as usize;
@@ -103,18 +119,14 @@ impl Window {
         // `head < capacity` is an invariant, so this indexing cannot fail;
         // `get_mut` keeps the hot path free of a panic branch anyway.
         if let Some(slot) = self.samples.get_mut(head) {
-            let mut sum_sq = u128::from(self.sum_sq[0]) | (u128::from(self.sum_sq[1]) << 64);
-            if self.len as usize == capacity {
-                let old = *slot;
-                self.sum -= u64::from(old);
-                sum_sq -= u128::from(u64::from(old) * u64::from(old));
-            } else {
-                self.len += 1;
-            }
-            *slot = micros;
-            self.sum += u64::from(micros);
-            sum_sq += u128::from(u64::from(micros) * u64::from(micros));
+            let old = u64::from(std::mem::replace(slot, micros));
+            let new = u64::from(micros);
+            // Σx < 2^56, so adding first cannot overflow.
+            self.sum = self.sum + new - old;
+            let sum_sq = u128::from(self.sum_sq[0]) | (u128::from(self.sum_sq[1]) << 64);
+            let sum_sq = sum_sq + u128::from(new * new) - u128::from(old * old);
             self.sum_sq = [sum_sq as u64, (sum_sq >> 64) as u64];
+            self.len += u32::from(self.len as usize != capacity);
             let next = head + 1;
             self.head = if next == capacity { 0 } else { next as u32 };
         }
@@ -211,15 +223,16 @@ impl Window {
 
 /// `u128 → f64` without the software conversion routine in the common case.
 ///
-/// The numerator of the variance fits in 64 bits unless the standard deviation
-/// exceeds ~4 s at window 1000; the two-part form is within one ulp.
+/// The numerator of the variance is below 2^63 unless the standard deviation
+/// exceeds ~3 s at window 1000, and then converts with one signed
+/// instruction; the two-part form of larger values is within one ulp.
 #[inline]
 pub(crate) fn u128_to_f64(x: u128) -> f64 {
-    let hi = (x >> 64) as u64;
-    let lo = x as u64;
-    if hi == 0 {
-        lo as f64
+    if x < 1 << 63 {
+        x as i64 as f64
     } else {
+        let hi = (x >> 64) as u64;
+        let lo = x as u64;
         (hi as f64) * 18_446_744_073_709_551_616.0 + lo as f64
     }
 }
@@ -311,6 +324,38 @@ mod tests {
         // Samples {max, max, max, 0}: variance = max² · 3/16.
         let expected = f64::from(u32::MAX).powi(2) * 3.0 / 16.0;
         assert!((w.variance_micros2() / expected - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn clearing_a_wrapped_window_then_refilling_keeps_exact_sums() {
+        // Slots not yet used must count as evicted zeros after a clear.
+        let mut w = Window::with_capacity(5);
+        for x in 1..=12 {
+            w.push(x * 1_000);
+        }
+        w.clear();
+        assert!(w.is_empty());
+        for x in [7, 9] {
+            w.push(x);
+        }
+        assert_eq!(w.iter().collect::<Vec<_>>(), vec![7, 9]);
+        assert_eq!((w.sum_micros(), w.sum_sq_micros()), (16, 130));
+        for x in [1, 2, 3, 4] {
+            w.push(x);
+        }
+        assert_eq!(w.iter().collect::<Vec<_>>(), vec![9, 1, 2, 3, 4]);
+        assert_eq!((w.sum_micros(), w.sum_sq_micros()), (19, 111));
+    }
+
+    #[test]
+    fn a_window_of_one_keeps_the_last_sample() {
+        let mut w = Window::with_capacity(1);
+        for x in [5, MAX_INTERVAL_MICROS, 3] {
+            w.push(x);
+            assert_eq!((w.len(), w.sum_micros()), (1, u64::from(x)));
+            assert_eq!(w.sum_sq_micros(), u128::from(x) * u128::from(x));
+            assert_eq!(w.variance_micros2(), 0.0);
+        }
     }
 
     #[test]

@@ -52,5 +52,7 @@ fn a_detector_costs_four_bytes_per_sample_plus_a_small_header() {
     }
     let header = std::mem::size_of::<Detector>();
     println!("size_of::<Detector>() = {header} bytes");
-    assert!(header <= 320, "fixed header is {header} bytes");
+    // The configuration and the constants derived from it (thresholds in
+    // model units, the sure-horizon factors) plus the per-peer state.
+    assert!(header <= 384, "fixed header is {header} bytes");
 }

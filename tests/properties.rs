@@ -176,9 +176,10 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
-    /// The heartbeat path's shortcut (a drifting lower bound on the deadline)
-    /// must decide exactly like the exact rule: an interval is recorded if and
-    /// only if the peer was available at its arrival.
+    /// The heartbeat path's shortcut (a sure horizon: a lower bound on the
+    /// deadline, computed once per recorded interval) must decide exactly
+    /// like the exact rule: an interval is recorded if and only if the peer
+    /// was available at its arrival.
     #[test]
     fn recording_matches_availability_at_arrival(
         config in config(),
