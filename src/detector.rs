@@ -17,6 +17,13 @@
 //!   which the peer was already unavailable is not recorded, though the
 //!   arrival time still advances. One long outage would otherwise inflate
 //!   the mean and blind the detector for the next thousand heartbeats.
+//!   Unlike Akka, never two in a row: an outage ends with one late
+//!   heartbeat, while a peer that is late at every heartbeat is alive on a
+//!   slower rhythm than the window knows, and skipping every interval would
+//!   freeze the window and suspect it forever (a tight margin or a
+//!   bootstrap estimate above the real interval is enough). The second late
+//!   interval in a row is therefore recorded
+//!   ([`ArrivalKind::RecordedAfterSuspicion`]).
 //! * **Bad input** (lessons from the Rust crates that panic or go blind): a
 //!   heartbeat earlier than the previous one is rejected with
 //!   [`HeartbeatError::OutOfOrder`] and changes nothing; a heartbeat at the
@@ -221,6 +228,13 @@ pub enum ArrivalKind {
     /// interval was not recorded (it would skew the statistics); the arrival
     /// time was.
     AfterSuspicion,
+    /// The peer was unavailable when this heartbeat arrived, and also when
+    /// the previous one did: the second late interval in a row is recorded.
+    /// One outage ends with one late heartbeat and is kept out of the
+    /// window; a peer whose heartbeats have become slower for good is late
+    /// every time, and learning every other interval lets the detector
+    /// catch up instead of suspecting a live peer forever.
+    RecordedAfterSuspicion,
     /// Same time as the previous heartbeat (a duplicate delivery): ignored.
     Duplicate,
 }
@@ -243,21 +257,27 @@ impl Arrival {
     /// heartbeat was not a duplicate.
     pub fn interval(&self) -> Option<Duration> {
         match self.kind {
-            ArrivalKind::Recorded | ArrivalKind::AfterSuspicion => {
-                Some(Duration::from_nanos(self.interval_ns))
-            }
+            ArrivalKind::Recorded
+            | ArrivalKind::AfterSuspicion
+            | ArrivalKind::RecordedAfterSuspicion => Some(Duration::from_nanos(self.interval_ns)),
             ArrivalKind::First | ArrivalKind::Duplicate => None,
         }
     }
 
     /// Whether the interval was added to the window.
     pub fn is_recorded(&self) -> bool {
-        self.kind == ArrivalKind::Recorded
+        matches!(
+            self.kind,
+            ArrivalKind::Recorded | ArrivalKind::RecordedAfterSuspicion
+        )
     }
 
     /// Whether this heartbeat ends a period in which the peer was suspected.
     pub fn is_recovery(&self) -> bool {
-        self.kind == ArrivalKind::AfterSuspicion
+        matches!(
+            self.kind,
+            ArrivalKind::AfterSuspicion | ArrivalKind::RecordedAfterSuspicion
+        )
     }
 
     /// Whether a recorded interval reached
@@ -578,7 +598,7 @@ impl QuickBound {
 /// The per-peer state of a detector. Configuration lives in [`Params`] so a
 /// multi-peer monitor can share one copy across all peers.
 ///
-/// Kept small because a monitor stores one per peer: 88 bytes (plus the
+/// Kept small because a monitor stores one per peer: 96 bytes (plus the
 /// window's samples, allocated apart). "Monitoring" is not a separate flag:
 /// a monitoring state always holds at least one sample (the bootstrap seeds),
 /// and a state that is not monitoring holds none.
@@ -591,6 +611,10 @@ pub(crate) struct State {
     /// What the model keeps beyond the window's sums; `None` for the models
     /// that need nothing more (normal, Akka, exponential).
     history: Option<Box<History>>,
+    /// The last arrival ended a suspicion and its interval was not learnt:
+    /// the next late interval will be (see
+    /// [`ArrivalKind::RecordedAfterSuspicion`]).
+    skipped_last: bool,
     /// The model's fit and the deadline for the current window, filled by
     /// the first query after a change.
     cache: FitCache,
@@ -606,6 +630,7 @@ impl PartialEq for State {
             && self.monitoring() == other.monitoring()
             && (!self.monitoring() || self.last_ns == other.last_ns)
             && estimates(self) == estimates(other)
+            && self.skipped_last == other.skipped_last
     }
 }
 
@@ -742,6 +767,7 @@ impl State {
             window: Window::with_capacity(capacity),
             last_ns: 0,
             history: History::for_config(&params.config),
+            skipped_last: false,
             cache: FitCache::default(),
         }
     }
@@ -754,6 +780,7 @@ impl State {
             window: Window::unallocated(),
             last_ns: 0,
             history: None,
+            skipped_last: false,
             cache: FitCache::default(),
         }
     }
@@ -789,6 +816,7 @@ impl State {
             // model with a history the horizon is only ever the exact cached
             // deadline, and `push` keeps the history in step.)
             self.push(micros_below_horizon(elapsed));
+            self.skipped_last = false;
             let horizon = params.quick.horizon(&self.window);
             self.cache.invalidate_to(horizon);
             let warning = elapsed >= params.warn_ns;
@@ -812,6 +840,7 @@ impl State {
                 self.push(seed);
             }
             self.last_ns = at_ns;
+            self.skipped_last = false;
             self.cache.invalidate_to(params.quick.horizon(&self.window));
             return Ok(Arrival::new(ArrivalKind::First, 0, false));
         }
@@ -830,14 +859,21 @@ impl State {
         // Available at arrival, judged on the state before this heartbeat:
         // exactly `phi(at) < threshold`, because the exact deadline is
         // calibrated against phi.
-        if params.quick.surely_available(elapsed, &self.window)
-            || self.below_threshold(params, elapsed)
-        {
+        let available = params.quick.surely_available(elapsed, &self.window)
+            || self.below_threshold(params, elapsed);
+        if available || self.skipped_last {
             self.push(micros_saturating(elapsed));
             self.cache.invalidate_to(params.quick.horizon(&self.window));
+            self.skipped_last = false;
             let warning = elapsed >= params.warn_ns;
-            Ok(Arrival::new(ArrivalKind::Recorded, elapsed, warning))
+            let kind = if available {
+                ArrivalKind::Recorded
+            } else {
+                ArrivalKind::RecordedAfterSuspicion
+            };
+            Ok(Arrival::new(kind, elapsed, warning))
         } else {
+            self.skipped_last = true;
             Ok(Arrival::new(ArrivalKind::AfterSuspicion, elapsed, false))
         }
     }
@@ -853,6 +889,7 @@ impl State {
 
     /// Empties the window and the model's history.
     fn clear(&mut self) {
+        self.skipped_last = false;
         self.window.clear();
         if let Some(history) = &mut self.history {
             history.clear();
@@ -986,6 +1023,13 @@ impl State {
         &self.window
     }
 
+    /// Whether the last arrival's interval was left out of the window (so
+    /// the next one is learnt whatever its length), for snapshots and
+    /// replays.
+    pub(crate) fn skipped_last(&self) -> bool {
+        self.skipped_last
+    }
+
     /// The model's estimates that the window does not determine (Bertier's),
     /// for snapshots.
     pub(crate) fn estimates(&self) -> Option<[f64; 2]> {
@@ -1001,9 +1045,11 @@ impl State {
         &mut self,
         samples: &[u32],
         estimates: Option<[f64; 2]>,
+        skipped_last: bool,
         last: Timestamp,
     ) {
         self.clear();
+        self.skipped_last = skipped_last;
         for &x in samples {
             self.push(x);
         }
@@ -1041,9 +1087,12 @@ impl State {
         }
         let elapsed = at_ns - self.last_ns;
         self.last_ns = at_ns;
-        if record && elapsed > 0 {
-            self.push(micros_saturating(elapsed));
-            self.cache.invalidate();
+        if elapsed > 0 {
+            if record {
+                self.push(micros_saturating(elapsed));
+                self.cache.invalidate();
+            }
+            self.skipped_last = !record;
         }
         true
     }
@@ -1698,7 +1747,7 @@ mod tests {
                     let arrival = s.heartbeat(&params, at).unwrap();
                     assert_eq!(
                         arrival.is_recorded(),
-                        available,
+                        available || state.skipped_last,
                         "{model} w{window} +{elapsed}"
                     );
                     assert_eq!(available, elapsed < deadline);

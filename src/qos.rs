@@ -12,7 +12,8 @@
 //!   was wrongly suspected: a **mistake**, lasting `a_{i+1} − a_i − d_i`.
 //!
 //! The detector's own rules apply during the replay (bootstrap from the first
-//! arrival, intervals that end a suspicion are not learnt), so the numbers
+//! arrival, an interval that ends a suspicion is not learnt unless the one
+//! before was not either), so the numbers
 //! depend on the threshold exactly as they would in production. From these
 //! come Chen's metrics: mistake rate (per hour), mean mistake duration
 //! (T_M), mean time between mistakes (T_MR) and query accuracy (P_A, the
@@ -269,11 +270,18 @@ pub fn sweep(
             };
             // Deadlines grow with the threshold: the members that had
             // already suspected the node at this arrival form a prefix.
-            let skipping = group
-                .members
-                .iter()
-                .take_while(|&&m| deadlines[m] <= gap)
-                .count();
+            // After a skipped interval the next one is learnt whatever its
+            // length; otherwise the members that had already suspected the
+            // node at this arrival skip it.
+            let skipping = if group.state.skipped_last() {
+                0
+            } else {
+                group
+                    .members
+                    .iter()
+                    .take_while(|&&m| deadlines[m] <= gap)
+                    .count()
+            };
             if skipping == group.members.len() {
                 group.decline(&params, a);
             } else if skipping == 0 {

@@ -260,3 +260,55 @@ fn every_model_suspects_a_silent_peer_and_stays_finite() {
         assert!(!d.is_available(last.saturating_add(Duration::from_secs(60))));
     }
 }
+
+#[test]
+fn a_slower_rhythm_is_learnt_instead_of_suspected_forever() {
+    // 100 ms heartbeats, then 300 ms for good, no pause, a tight floor:
+    // every 300 ms interval ends a suspicion. Skipping them all would
+    // freeze the window on 100 ms and suspect a live peer forever; the
+    // second late interval in a row is learnt, so the detector catches up.
+    for model in Model::ALL {
+        let mut d = detector(model, 50, 8.0);
+        let mut t = 0.0;
+        for _ in 0..100 {
+            t += 100.0;
+            d.heartbeat(ms(t)).unwrap();
+        }
+        let mut kinds = Vec::new();
+        for _ in 0..300 {
+            t += 300.0;
+            kinds.push(d.heartbeat(ms(t)).unwrap());
+        }
+        // Where the first slow heartbeat is late (all but the exponential
+        // and empirical models, whose phi 8 lies beyond 300 ms here), it is
+        // an outage as far as the detector knows: not learnt. The next is.
+        if !matches!(model, Model::Exponential | Model::Empirical) {
+            assert!(kinds[0].is_recovery() && !kinds[0].is_recorded(), "{model}");
+            assert!(kinds[1].is_recorded(), "{model}");
+        }
+        // Never two skipped in a row.
+        assert!(
+            kinds
+                .windows(2)
+                .all(|w| w[0].is_recorded() || w[1].is_recorded()),
+            "{model}"
+        );
+        // In the end the new rhythm is the normal one.
+        assert!(kinds[250..].iter().all(|a| a.is_recorded()), "{model}");
+        assert!(d.is_available(ms(t + 300.0 - 1.0)), "{model}");
+    }
+}
+
+#[test]
+fn chen_with_a_small_margin_learns_from_its_bootstrap() {
+    // The bootstrap seeds (75 and 125 ms) put the expected arrival at
+    // 91.7 ms; with a 2 ms margin a steady 100 ms stream arrives "late" at
+    // first. The detector must still converge to trusting it.
+    let mut d = detector(Model::Chen, 10, 2.0);
+    let mut last = None;
+    for i in 0..200 {
+        last = Some(d.heartbeat(ms(f64::from(i) * 100.0)).unwrap());
+    }
+    assert!(last.unwrap().is_recorded());
+    assert_eq!(deadline_after_last(&d), 102_000_000);
+}

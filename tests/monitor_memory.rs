@@ -51,7 +51,7 @@ fn bytes_per_peer_are_the_samples_plus_a_bounded_overhead() {
     }
     let per_peer = (LIVE.load(Ordering::SeqCst) - before) as f64 / PEERS as f64;
     let samples = 4.0 * WINDOW as f64;
-    // Record (112 bytes), slot pointer, index bucket, queue entry, with the
+    // Record (120 bytes), slot pointer, index bucket, queue entry, with the
     // vectors' growth slack: measured at about 160 bytes at this size.
     assert!(per_peer >= samples, "{per_peer}");
     assert!(per_peer - samples < 200.0, "{per_peer} bytes per peer");

@@ -50,8 +50,8 @@ use std::str::FromStr;
 /// The distribution a detector assumes for heartbeat inter-arrival times.
 ///
 /// All models share the window, the bootstrap, the acceptable pause and the
-/// rule that intervals ending a suspicion are not learnt; they differ in how
-/// a silence is turned into phi.
+/// rule that an interval ending a suspicion is not learnt (unless the one
+/// before was not either); they differ in how a silence is turned into phi.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]

@@ -928,10 +928,11 @@ mod tests {
     fn per_peer_record_is_compact() {
         // The per-peer record (key, detector state, queue time, level,
         // flag) for a u64 key; the window's samples are allocated apart.
-        // 112 bytes, in glibc's 128-byte size class; 8 of them point to the
-        // history of the models that keep one.
+        // At most 120 bytes keeps it in glibc's 128-byte size class (8 bytes
+        // of chunk header); 8 of them point to the history of the models
+        // that keep one.
         let size = std::mem::size_of::<Peer<u64>>();
-        assert!(size <= 112, "{size} bytes");
+        assert!(size <= 120, "{size} bytes");
     }
 
     #[test]

@@ -89,6 +89,10 @@ struct PeerSnapshot<K> {
     /// depend on intervals no longer in the window; absent for other models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     estimates: Option<[f64; 2]>,
+    /// The last interval ended a suspicion and was not learnt (so the next
+    /// one will be).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    skipped_last: bool,
     never_heard: bool,
 }
 
@@ -232,6 +236,7 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                     }),
                     samples: p.state.window().iter().collect(),
                     estimates: p.state.estimates(),
+                    skipped_last: p.state.skipped_last(),
                     never_heard: p.never_heard,
                 });
             }
@@ -298,8 +303,12 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                 return Err(SnapshotError::Estimates { index });
             }
             let mut peer = Peer::boxed(saved.peer, &monitor.rules.params, saved.never_heard);
-            peer.state
-                .restore(&saved.samples, saved.estimates, Timestamp::from_nanos(last));
+            peer.state.restore(
+                &saved.samples,
+                saved.estimates,
+                saved.skipped_last,
+                Timestamp::from_nanos(last),
+            );
             let hash = monitor.hasher.hash_one(&peer.key);
             let s = monitor.shard_of(hash);
             let (Some(cell), Some(due)) = (monitor.shards.get(s), monitor.next_due.get(s)) else {
