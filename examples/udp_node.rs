@@ -389,11 +389,12 @@ impl Node {
             .to_builder()
             .threshold(options.threshold)
             .build()?;
-        let pause = config.acceptable_pause();
         // Five ticks per interval: a suspicion is announced at most a fifth
         // of an interval after its deadline.
         let tick = options.interval / 5;
-        let guard = PauseGuard::new(pause / 2, pause)?;
+        // Half an acceptable pause late is a stall of our own; suspicions
+        // are then held for one acceptable pause.
+        let guard = PauseGuard::for_config(&config);
         let monitor = Monitor::builder()
             .config(config)
             .pause_guard(guard)

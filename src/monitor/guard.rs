@@ -28,7 +28,7 @@
 //!
 //! The first tick of a monitor has no predecessor and is never a pause.
 
-use crate::config::ConfigError;
+use crate::config::{Config, ConfigError};
 use std::time::Duration;
 
 /// Settings of the observer pause guard: how late a tick must be to count
@@ -66,6 +66,31 @@ impl PauseGuard {
             return Err(ConfigError::ZeroDuration { field: "max_pause" });
         }
         Ok(PauseGuard { max_pause, grace })
+    }
+
+    /// A guard scaled to a detector configuration instead of Cassandra's
+    /// one-second world: a tick more than half an acceptable pause late is
+    /// a pause, and suspicions are then held for one acceptable pause (with
+    /// no acceptable pause, the first heartbeat estimate stands in for it).
+    ///
+    /// For `Config::for_interval(50 ms)` this is 75 ms and 150 ms: a stall
+    /// of the observer longer than one and a half heartbeat intervals
+    /// convicts nobody when it ends, and a real conviction is delayed by at
+    /// most 150 ms. The default (5 s, 5 s) would let a one-second stall at
+    /// that interval convict every peer at once.
+    pub fn for_config(config: &Config) -> PauseGuard {
+        let pause = config.acceptable_pause();
+        let grace = if pause.is_zero() {
+            config.first_heartbeat_estimate()
+        } else {
+            pause
+        };
+        PauseGuard {
+            // `first_heartbeat_estimate` is validated non-zero; a 1 ns
+            // pause halves to 0, so keep at least 1 ns.
+            max_pause: (grace / 2).max(Duration::from_nanos(1)),
+            grace,
+        }
     }
 
     /// The largest gap between ticks that is not a pause.
@@ -180,5 +205,33 @@ mod tests {
     #[test]
     fn zero_max_pause_is_refused() {
         assert!(PauseGuard::new(Duration::ZERO, Duration::ZERO).is_err());
+    }
+
+    #[test]
+    fn a_guard_for_a_configuration_scales_with_its_pause() {
+        let config = Config::for_interval(Duration::from_millis(50)).unwrap();
+        let g = PauseGuard::for_config(&config);
+        // for_interval(50 ms) has a 150 ms acceptable pause.
+        assert_eq!(g.max_pause(), Duration::from_millis(75));
+        assert_eq!(g.grace(), Duration::from_millis(150));
+        // Without a pause, the first heartbeat estimate stands in.
+        let config = Config::builder()
+            .acceptable_pause(Duration::ZERO)
+            .first_heartbeat_estimate(Duration::from_millis(40))
+            .build()
+            .unwrap();
+        let g = PauseGuard::for_config(&config);
+        assert_eq!(g.max_pause(), Duration::from_millis(20));
+        assert_eq!(g.grace(), Duration::from_millis(40));
+        // The smallest configuration still gives a valid guard.
+        let config = Config::builder()
+            .acceptable_pause(Duration::ZERO)
+            .first_heartbeat_estimate(Duration::from_nanos(1))
+            .build()
+            .unwrap();
+        assert_eq!(
+            PauseGuard::for_config(&config).max_pause(),
+            Duration::from_nanos(1)
+        );
     }
 }
