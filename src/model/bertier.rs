@@ -44,9 +44,9 @@ pub(crate) struct Bertier {
 }
 
 impl Bertier {
-    pub(crate) fn new(capacity: usize, constants: [f64; 3]) -> Bertier {
+    pub(crate) fn new(capacity: usize, period_us: u64, constants: [f64; 3]) -> Bertier {
         Bertier {
-            lag: Lag::new(capacity),
+            lag: Lag::new(capacity, period_us),
             delay: 0.0,
             var: 0.0,
             constants,
@@ -58,7 +58,7 @@ impl Bertier {
     pub(crate) fn before_push(&mut self, window: &Window, x: u32) {
         if !window.is_empty() {
             let gamma = self.constants[2];
-            let error = f64::from(x) - self.lag.expected_micros(window) - self.delay;
+            let error = f64::from(x) - self.lag.expected_after_last() - self.delay;
             self.delay += gamma * error;
             self.var += gamma * (error.abs() - self.var);
         }
@@ -79,11 +79,11 @@ impl Bertier {
 }
 
 /// Location = expected arrival + pause, scale = max(α, min σ).
-pub(crate) fn fit(window: &Window, state: &Bertier, params: &FitParams) -> Fit {
+pub(crate) fn fit(state: &Bertier, params: &FitParams) -> Fit {
     let margin_ns = state.margin_micros() * 1e3;
     // `max` ignores a NaN operand, and the floor is positive.
     Fit::new(
-        state.lag.expected_micros(window) * 1e3 + params.pause_ns,
+        state.lag.expected_after_last() * 1e3 + params.pause_ns,
         margin_ns.max(params.min_std_ns),
     )
 }

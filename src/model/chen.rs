@@ -16,15 +16,14 @@
 
 use super::expected_arrival::Lag;
 use super::{Fit, FitParams};
-use crate::window::Window;
 
 /// One millisecond, the unit of the suspicion level, in nanoseconds.
 pub(crate) const LEVEL_UNIT_NS: f64 = 1e6;
 
 /// Location = expected arrival + pause, scale = 1 ms.
-pub(crate) fn fit(window: &Window, lag: &Lag, params: &FitParams) -> Fit {
+pub(crate) fn fit(lag: &Lag, params: &FitParams) -> Fit {
     Fit::new(
-        lag.expected_micros(window) * 1e3 + params.pause_ns,
+        lag.expected_after_last() * 1e3 + params.pause_ns,
         LEVEL_UNIT_NS,
     )
 }

@@ -1,30 +1,42 @@
 //! Chen's expected arrival time, kept in O(1) per heartbeat.
 //!
 //! Chen, Toueg and Aguilera (2002) estimate the next arrival from the last
-//! `n` arrivals `A_i` and the sending period `η`:
+//! `n` arrivals `A_i`, their sequence numbers `I_i` and the sending period
+//! `η`:
 //!
 //! ```text
-//! EA_{k+1} = (1/n) · Σ_{i=k−n+1..k} (A_i − η·i) + (k+1)·η
+//! EA_{k+1} = (1/n) · Σ_i (A_i − η·I_i) + (I_k + 1)·η
 //! ```
 //!
-//! A detector fed timestamps only has no sequence numbers, so `i` counts
-//! arrivals and `η` is estimated as the mean recorded interval (a lost
-//! heartbeat then shows as a long interval, which raises η a little instead
-//! of shifting every later index). Relative to the last arrival `A_k` the
-//! formula becomes
+//! A detector fed timestamps only has no sequence numbers. It reconstructs
+//! them from the configured first heartbeat estimate `P` (the interval the
+//! peer is expected to send at): an interval `x` stands for
+//! `s = max(1, round(x / P))` sending periods, so a lost heartbeat (an
+//! interval of about `2P`) advances the sequence by two, as it would with
+//! real sequence numbers. The period itself is then estimated from the data,
+//! `η = Σx / Σs` over the window: the mean time per sending period. Relative
+//! to the last arrival `A_k` the formula becomes
 //!
 //! ```text
-//! EA_{k+1} − A_k = η·(n+1)/2 − R/n,    R = Σ_i (A_k − A_i)
+//! EA_{k+1} − A_k = η · (1 + R_s/n) − R/n
 //! ```
 //!
-//! and `R`, the total lag of the window's arrivals behind the last one, is
-//! `Σ_q q·x_q` over the intervals `x_1` (oldest) to `x_m` (newest), `n = m+1`.
-//! [`Lag`] keeps `R` exactly, in integer microseconds, with two operations
-//! per heartbeat; with equal intervals `x` the estimate is exactly `x`.
+//! where `R = Σ_i (A_k − A_i)` is the total lag of the window's arrivals
+//! behind the last one, in time, and `R_s = Σ_i (I_k − I_i)` the same in
+//! sending periods. Over the intervals `x_1` (oldest) to `x_m` (newest),
+//! `n = m + 1`, they are `R = Σ_q q·x_q` and `R_s = Σ_q q·s_q`, which
+//! [`Lag`] keeps exactly, in integers, with a few operations per heartbeat.
+//!
+//! With equal intervals the estimate is exactly one interval; a lost
+//! heartbeat leaves it unchanged. If `P` is far too large every interval
+//! counts as one period and `η` is the mean interval; if the peer slows
+//! down for good to a multiple of `P`, its heartbeats look like losses and
+//! keep arriving later than expected, as they would for Chen's detector
+//! with a wrong `η`. `Config::for_interval` sets `P` to the interval.
 
 use crate::window::{u128_to_f64, Window};
 
-/// The lag sum `R` of the last `span` intervals of a window, maintained
+/// Chen's sums over the last `span` intervals of a window, maintained
 /// alongside it (see the module documentation).
 ///
 /// `span` may be smaller than the window (2W-FD's short window); the
@@ -36,20 +48,33 @@ pub(crate) struct Lag {
     lag: u128,
     /// `Σ x_q` over the intervals in the span, in microseconds.
     sum: u64,
+    /// `R_s = Σ q·s_q`, in sending periods.
+    steps_lag: u128,
+    /// `Σ s_q`, in sending periods.
+    steps: u64,
     /// Number of intervals in the span, at most `span`.
     len: u32,
     /// Largest number of intervals the span covers.
     span: u32,
+    /// The configured sending period `P`, in microseconds, at least 1.
+    period_us: u64,
 }
 
 impl Lag {
-    /// A lag sum over the last `span` intervals (0 for a span of only the
-    /// last arrival).
-    pub(crate) fn new(span: usize) -> Lag {
+    /// Sums over the last `span` intervals (0 for a span of only the last
+    /// arrival), counting sending periods of `period_us` microseconds.
+    pub(crate) fn new(span: usize, period_us: u64) -> Lag {
         Lag {
             span: u32::try_from(span).unwrap_or(u32::MAX),
+            period_us: period_us.max(1),
             ..Lag::default()
         }
+    }
+
+    /// Sending periods an interval of `x` microseconds stands for.
+    #[inline]
+    fn steps_of(&self, x: u64) -> u64 {
+        ((x + self.period_us / 2) / self.period_us).max(1)
     }
 
     /// Accounts for `x` about to be pushed into `window` (which must not yet
@@ -60,10 +85,14 @@ impl Lag {
             return;
         }
         let x = u64::from(x);
+        let s = self.steps_of(x);
         if self.len < self.span {
             // One more arrival: every earlier one lags `x` further behind.
-            self.lag += u128::from(self.len + 1) * u128::from(x);
+            let arrivals = u128::from(self.len + 1);
+            self.lag += arrivals * u128::from(x);
+            self.steps_lag += arrivals * u128::from(s);
             self.sum += x;
+            self.steps += s;
             self.len += 1;
         } else {
             // The oldest arrival of the span leaves; it lagged `sum + x`
@@ -74,33 +103,48 @@ impl Lag {
                 window.newest(self.span as usize - 1)
             }
             .map_or(0, u64::from);
-            self.lag = self.lag + u128::from(self.len) * u128::from(x) - u128::from(self.sum);
+            let len = u128::from(self.len);
+            self.lag = self.lag + len * u128::from(x) - u128::from(self.sum);
+            self.steps_lag = self.steps_lag + len * u128::from(s) - u128::from(self.steps);
             self.sum = self.sum + x - leaving;
+            self.steps = self.steps + s - self.steps_of(leaving);
         }
     }
 
     /// Back to an empty span.
     pub(crate) fn clear(&mut self) {
-        *self = Lag::new(self.span as usize);
+        *self = Lag::new(self.span as usize, self.period_us);
     }
 
-    /// `EA − A_k` in microseconds for a sending period estimated from
-    /// `window` (its mean interval): `η·(k+2)/2 − R/(k+1)` with `k` the
-    /// intervals in the span.
+    /// The estimated sending period `η = Σx / Σs` over the span, in
+    /// microseconds (0 for an empty span).
+    #[inline]
+    pub(crate) fn period_micros(&self) -> f64 {
+        if self.steps == 0 {
+            0.0
+        } else {
+            self.sum as f64 / self.steps as f64
+        }
+    }
+
+    /// `EA − A_k` in microseconds for the sending period `eta`:
+    /// `η·(1 + R_s/n) − R/n` with `n` the arrivals in the span.
     ///
-    /// In `f64`: the two terms are close (both about `η·k/2`), so the
-    /// difference carries an absolute error near `η·k·2⁻⁵³`, below a
+    /// In `f64`: the two terms are close (both about `η·n/2`), so the
+    /// difference carries an absolute error near `η·n·2⁻⁵³`, below a
     /// nanosecond for any window up to 2^24 samples of intervals up to an
     /// hour, and the integer sums it starts from never drift.
     #[inline]
-    pub(crate) fn expected_micros(&self, window: &Window) -> f64 {
-        let m = window.len();
-        if m == 0 {
-            return 0.0;
-        }
-        let eta = window.sum_micros() as f64 / m as f64;
-        let k = f64::from(self.len);
-        eta * (k + 2.0) * 0.5 - u128_to_f64(self.lag) / (k + 1.0)
+    pub(crate) fn expected_micros(&self, eta: f64) -> f64 {
+        let n = f64::from(self.len) + 1.0;
+        eta * (1.0 + u128_to_f64(self.steps_lag) / n) - u128_to_f64(self.lag) / n
+    }
+
+    /// [`Lag::expected_micros`] with the period estimated over this span
+    /// (the whole window, for Chen's and Bertier's detectors).
+    #[inline]
+    pub(crate) fn expected_after_last(&self) -> f64 {
+        self.expected_micros(self.period_micros())
     }
 }
 
@@ -108,70 +152,93 @@ impl Lag {
 mod tests {
     use super::*;
 
-    /// Chen's formula evaluated literally from arrival times, for comparison.
-    fn literal(intervals: &[u32], span: usize) -> f64 {
-        let mut arrivals = vec![0.0f64];
+    /// Chen's formula evaluated literally from arrival times and
+    /// reconstructed sequence numbers, for comparison.
+    fn literal(intervals: &[u32], span: usize, period: u64) -> f64 {
+        let steps = |x: u32| ((u64::from(x) + period / 2) / period).max(1);
+        let mut arrivals = vec![(0.0f64, 0u64)];
         for &x in intervals {
-            arrivals.push(arrivals.last().unwrap() + f64::from(x));
+            let (a, i) = *arrivals.last().unwrap();
+            arrivals.push((a + f64::from(x), i + steps(x)));
         }
-        let eta = intervals.iter().map(|&x| f64::from(x)).sum::<f64>() / intervals.len() as f64;
+        let eta = intervals.iter().map(|&x| f64::from(x)).sum::<f64>()
+            / intervals.iter().map(|&x| steps(x)).sum::<u64>() as f64;
         let n = (span + 1).min(arrivals.len());
-        let k = arrivals.len() - 1;
+        let (last, last_index) = *arrivals.last().unwrap();
         let window = &arrivals[arrivals.len() - n..];
-        let first = k + 1 - n;
-        let mean: f64 = window
-            .iter()
-            .enumerate()
-            .map(|(j, a)| a - eta * (first + j) as f64)
-            .sum::<f64>()
-            / n as f64;
-        mean + (k + 1) as f64 * eta - arrivals[k]
+        let mean: f64 = window.iter().map(|&(a, i)| a - eta * i as f64).sum::<f64>() / n as f64;
+        mean + (last_index + 1) as f64 * eta - last
     }
 
-    fn fed(capacity: usize, span: usize, xs: &[u32]) -> (Window, Lag) {
+    fn fed(capacity: usize, span: usize, period: u64, xs: &[u32]) -> (Window, Lag, Lag) {
         let mut w = Window::with_capacity(capacity);
-        let mut lag = Lag::new(span);
+        let mut long = Lag::new(capacity, period);
+        let mut lag = Lag::new(span, period);
         for &x in xs {
+            long.before_push(&w, x);
             lag.before_push(&w, x);
             w.push(x);
         }
-        (w, lag)
+        (w, long, lag)
     }
 
     #[test]
     fn equal_intervals_expect_one_interval() {
-        let (w, lag) = fed(10, 10, &[100; 25]);
-        assert_eq!(lag.expected_micros(&w), 100.0);
-        let (w, lag) = fed(10, 3, &[100; 25]);
-        assert_eq!(lag.expected_micros(&w), 100.0);
+        let (_, long, short) = fed(10, 3, 100, &[100; 25]);
+        assert_eq!(long.expected_after_last(), 100.0);
+        assert_eq!(short.expected_micros(long.period_micros()), 100.0);
     }
 
     #[test]
-    fn hand_calculated_example() {
-        // Arrivals 0, 100, 300, 400 (intervals 100, 200, 100): η = 400/3,
-        // A_i − η·i = 0, −100/3, 100/3, 0 with mean 0, so EA = 4η = 1600/3
-        // and EA − A_k = 1600/3 − 400 = 400/3.
-        let (w, lag) = fed(3, 3, &[100, 200, 100]);
-        assert!((lag.expected_micros(&w) - 400.0 / 3.0).abs() < 1e-9);
+    fn hand_calculated_examples() {
+        // Arrivals 0, 100, 300, 400 (intervals 100, 200, 100). With period
+        // 100 the 200 is two periods (a lost heartbeat): indices 0, 1, 3, 4,
+        // η = 400/4 = 100, A_i − η·I_i = 0 throughout, EA = 5η = 500, i.e.
+        // one period after the last arrival.
+        let (_, long, _) = fed(3, 3, 100, &[100, 200, 100]);
+        assert!((long.expected_after_last() - 100.0).abs() < 1e-9);
+        // With a period so long that every interval is one step: indices
+        // 0..3, η = 400/3, A_i − η·I_i = 0, −100/3, 100/3, 0 with mean 0,
+        // EA = 4η = 1600/3, i.e. 400/3 after the last arrival.
+        let (_, long, _) = fed(3, 3, 1_000, &[100, 200, 100]);
+        assert!((long.expected_after_last() - 400.0 / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_lost_heartbeat_does_not_move_the_estimate() {
+        // 999 intervals of 100 and one of 200 (a lost heartbeat), newest,
+        // in the middle, and about to leave: one period each time.
+        let mut xs = vec![100u32; 999];
+        xs.push(200);
+        for extra in [0, 500, 999] {
+            let mut ys = xs.clone();
+            ys.extend(std::iter::repeat_n(100, extra));
+            let (_, long, _) = fed(1000, 1000, 100, &ys);
+            assert!((long.expected_after_last() - 100.0).abs() < 1e-6, "{extra}");
+        }
     }
 
     #[test]
     fn matches_the_literal_formula_while_sliding() {
-        let xs: Vec<u32> = (0..200u32).map(|i| 900 + (i * 7919) % 250).collect();
-        for capacity in [1, 2, 5, 16] {
-            for span in [0, 1, 3, capacity] {
-                if span > capacity {
-                    continue;
-                }
-                for len in 1..xs.len() {
-                    let (w, lag) = fed(capacity, span, &xs[..len]);
-                    let start = len.saturating_sub(capacity);
-                    let want = literal(&xs[start..len], span);
-                    let got = lag.expected_micros(&w);
-                    assert!(
-                        (got - want).abs() < 1e-6,
-                        "capacity {capacity} span {span} len {len}: {got} vs {want}"
-                    );
+        let xs: Vec<u32> = (0..200u32)
+            .map(|i| 900 + (i * 7919) % 250 + if i % 17 == 0 { 1000 } else { 0 })
+            .collect();
+        for period in [1, 1000, 5000] {
+            for capacity in [1, 2, 5, 16] {
+                for span in [0, 1, 3, capacity] {
+                    if span > capacity {
+                        continue;
+                    }
+                    for len in 1..xs.len() {
+                        let (_, long, lag) = fed(capacity, span, period, &xs[..len]);
+                        let start = len.saturating_sub(capacity);
+                        let want = literal(&xs[start..len], span, period);
+                        let got = lag.expected_micros(long.period_micros());
+                        assert!(
+                            (got - want).abs() < 1e-6,
+                            "period {period} capacity {capacity} span {span} len {len}: {got} vs {want}"
+                        );
+                    }
                 }
             }
         }

@@ -35,15 +35,22 @@ impl History {
     /// The history the model of `config` needs, if any.
     pub(crate) fn for_config(config: &Config) -> Option<Box<History>> {
         let capacity = config.max_sample_size();
+        // The sending period that sequence numbers are reconstructed from.
+        let period_us = u64::try_from(config.first_heartbeat_estimate().as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
         let history = match config.model() {
             Model::Normal | Model::Akka | Model::Exponential => return None,
-            Model::Chen => History::Chen(Lag::new(capacity)),
+            Model::Chen => History::Chen(Lag::new(capacity, period_us)),
             Model::TwoWindow => History::TwoWindow {
-                long: Lag::new(capacity),
+                long: Lag::new(capacity, period_us),
                 // `short_window` arrivals span one interval fewer.
-                short: Lag::new(config.short_window().saturating_sub(1).min(capacity)),
+                short: Lag::new(
+                    config.short_window().saturating_sub(1).min(capacity),
+                    period_us,
+                ),
             },
-            Model::Bertier => History::Bertier(Bertier::new(capacity, config.bertier())),
+            Model::Bertier => History::Bertier(Bertier::new(capacity, period_us, config.bertier())),
             Model::Empirical => History::Empirical(SortedWindow::with_capacity(capacity)),
         };
         Some(Box::new(history))

@@ -90,6 +90,13 @@ pub enum Model {
     /// passes the expected arrival (Chen's estimate over the window) plus a
     /// constant margin α.
     ///
+    /// Chen's estimate needs sequence numbers; they are reconstructed by
+    /// counting each interval as a whole number of sending periods of
+    /// [`first_heartbeat_estimate`](crate::ConfigBuilder::first_heartbeat_estimate)
+    /// (which [`Config::for_interval`](crate::Config::for_interval) sets to
+    /// the interval), so a lost heartbeat does not shift the estimate. The
+    /// same holds for [`Model::TwoWindow`] and [`Model::Bertier`].
+    ///
     /// Its suspicion level is not a probability but the time by which the
     /// silence has passed the expected arrival and the acceptable pause, in
     /// milliseconds; the threshold is therefore α in milliseconds.
@@ -161,11 +168,11 @@ impl Model {
     pub(crate) fn fit(self, window: &Window, history: Option<&History>, params: &FitParams) -> Fit {
         match (self, history) {
             (Model::Exponential, _) => exponential::fit(window, params),
-            (Model::Chen, Some(History::Chen(lag))) => chen::fit(window, lag, params),
+            (Model::Chen, Some(History::Chen(lag))) => chen::fit(lag, params),
             (Model::TwoWindow, Some(History::TwoWindow { long, short })) => {
-                two_window::fit(window, long, short, params)
+                two_window::fit(long, short, params)
             }
-            (Model::Bertier, Some(History::Bertier(b))) => bertier::fit(window, b, params),
+            (Model::Bertier, Some(History::Bertier(b))) => bertier::fit(b, params),
             (Model::Empirical, Some(History::Empirical(sorted))) => {
                 empirical::fit(window, sorted, params)
             }
