@@ -950,8 +950,12 @@ impl State {
         }
         let elapsed = now_ns - self.last_ns;
         let fit = self.fit(params);
-        if let Some(History::Empirical(sorted)) = self.history.as_deref() {
-            return empirical::phi(sorted, &fit, &params.fit, elapsed);
+        // Tested on the model, which the dispatch below reads anyway, so the
+        // location–scale models do not load the history pointer.
+        if params.model == Model::Empirical {
+            if let Some(History::Empirical(sorted)) = self.history.as_deref() {
+                return empirical::phi(sorted, &fit, &params.fit, elapsed);
+            }
         }
         params.model.phi_from_y(fit.standardise(elapsed))
     }
