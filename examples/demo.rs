@@ -110,6 +110,7 @@ fn main() {
     }
     println!(
         "\nmistakes: suspicions of the live peer (threshold 8); detection: time from \
-         the crash until phi reaches 8."
+         the crash until phi reaches 8.\nFor chen and 2w-fd the level and threshold are \
+         milliseconds past the expected arrival, for bertier multiples of its margin."
     );
 }
