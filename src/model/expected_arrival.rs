@@ -36,7 +36,7 @@
 //! With equal intervals the estimate is exactly one interval; a lost
 //! heartbeat leaves it unchanged. If `P` is far too large every interval
 //! counts as one period and `η` is the mean interval; if the peer slows
-//! down for good to a multiple of `P`, its heartbeats look like losses and
+//! down for good to 1.75 `P` or more, its heartbeats look like losses and
 //! keep arriving later than expected, as they would for Chen's detector
 //! with a wrong `η`. `Config::for_interval` sets `P` to the interval.
 
