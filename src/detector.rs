@@ -35,7 +35,7 @@
 
 use crate::config::{Config, ConfigError};
 use crate::model::history::History;
-use crate::model::{empirical, Fit, FitParams, Model};
+use crate::model::{Fit, FitParams, Model};
 use crate::time::{duration_nanos, Timestamp};
 use crate::window::{Window, MAX_INTERVAL_MICROS, MAX_SAMPLE_SIZE};
 use std::fmt;
@@ -920,11 +920,8 @@ impl State {
     /// the deadline.
     #[inline]
     fn below_threshold(&self, params: &Params, elapsed_ns: u64) -> bool {
-        match self.history.as_deref() {
-            Some(History::Empirical(sorted)) => {
-                let fit = self.fit(params);
-                empirical::phi(sorted, &fit, &params.fit, elapsed_ns) < params.config.threshold()
-            }
+        match params.model {
+            Model::Empirical => self.phi_after(params, elapsed_ns) < params.config.threshold(),
             _ => elapsed_ns < self.deadline_ns(params),
         }
     }
@@ -948,16 +945,15 @@ impl State {
         if !self.monitoring() || now_ns < self.last_ns {
             return 0.0;
         }
-        let elapsed = now_ns - self.last_ns;
-        let fit = self.fit(params);
-        // Tested on the model, which the dispatch below reads anyway, so the
-        // location–scale models do not load the history pointer.
-        if params.model == Model::Empirical {
-            if let Some(History::Empirical(sorted)) = self.history.as_deref() {
-                return empirical::phi(sorted, &fit, &params.fit, elapsed);
-            }
-        }
-        params.model.phi_from_y(fit.standardise(elapsed))
+        self.phi_after(params, now_ns - self.last_ns)
+    }
+
+    /// Phi after a silence of `elapsed_ns` since the last heartbeat.
+    #[inline]
+    fn phi_after(&self, params: &Params, elapsed_ns: u64) -> f64 {
+        params
+            .model
+            .phi(&self.fit(params), &self.history, &params.fit, elapsed_ns)
     }
 
     #[inline]
@@ -990,12 +986,9 @@ impl State {
     /// `y_threshold` is reached, given this state's `fit`.
     #[inline]
     pub(crate) fn elapsed_at(&self, params: &Params, fit: &Fit, y_threshold: f64) -> u64 {
-        match self.history.as_deref() {
-            Some(History::Empirical(sorted)) => {
-                empirical::elapsed_at(sorted, fit, &params.fit, y_threshold)
-            }
-            _ => fit.elapsed_at(y_threshold),
-        }
+        params
+            .model
+            .elapsed_at(fit, &self.history, &params.fit, y_threshold)
     }
 
     pub(crate) fn last_heartbeat(&self) -> Option<Timestamp> {

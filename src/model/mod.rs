@@ -182,6 +182,48 @@ impl Model {
         }
     }
 
+    /// Phi (or the margin models' level) after a silence of `elapsed_ns`,
+    /// for the `fit` and `history` of one window: `phi_from_y` of the
+    /// standardised silence, except for [`Model::Empirical`], whose phi is
+    /// read off the sorted window.
+    #[inline]
+    ///
+    /// `history` is taken by reference to its box, not as `Option<&History>`:
+    /// that would load the box's pointer at every call, and the
+    /// location–scale models, on a nanosecond path, never look at it.
+    pub(crate) fn phi(
+        self,
+        fit: &Fit,
+        history: &Option<Box<History>>,
+        params: &FitParams,
+        elapsed_ns: u64,
+    ) -> f64 {
+        if self == Model::Empirical {
+            if let Some(History::Empirical(sorted)) = history.as_deref() {
+                return empirical::phi(sorted, fit, params, elapsed_ns);
+            }
+        }
+        self.phi_from_y(fit.standardise(elapsed_ns))
+    }
+
+    /// The shortest silence at which [`Model::phi`] reaches the standardised
+    /// threshold `y_threshold` (see [`Model::y_from_phi`]), or `u64::MAX`.
+    #[inline]
+    pub(crate) fn elapsed_at(
+        self,
+        fit: &Fit,
+        history: &Option<Box<History>>,
+        params: &FitParams,
+        y_threshold: f64,
+    ) -> u64 {
+        match (self, history.as_deref()) {
+            (Model::Empirical, Some(History::Empirical(sorted))) => {
+                empirical::elapsed_at(sorted, fit, params, y_threshold)
+            }
+            _ => fit.elapsed_at(y_threshold),
+        }
+    }
+
     /// Phi (or the margin models' level) for a standardised silence `y`. For
     /// [`Model::Empirical`] this is only the tail's increment; its phi needs
     /// the sorted window (see `empirical::phi`).
