@@ -1,7 +1,7 @@
 //! Memory: a detector costs 4 bytes per window sample plus a small fixed
 //! header, measured with a counting allocator rather than estimated.
 
-use accrual::{Config, Detector, Timestamp};
+use accrual::{Config, Detector, Model, Timestamp};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -49,6 +49,34 @@ fn a_detector_costs_four_bytes_per_sample_plus_a_small_header() {
             }
         });
         assert_eq!(more, 0, "window {window}");
+    }
+    // The other models keep a history beside the window: a few sums for
+    // Chen, 2W-FD and Bertier, a sorted mirror of 16 bytes per sample for
+    // the empirical model. Allocated once too.
+    for model in Model::ALL {
+        let window = 1000;
+        let config = Config::builder()
+            .model(model)
+            .max_sample_size(window)
+            .build()
+            .unwrap();
+        let (mut detector, heap) = heap_bytes_of(|| Detector::new(config));
+        let extra = heap - 4 * window;
+        println!("{model}: {heap} bytes of heap at window {window} ({extra} beyond the samples)");
+        match model {
+            Model::Normal | Model::Akka | Model::Exponential => assert_eq!(extra, 0, "{model}"),
+            Model::Empirical => assert!(
+                extra >= 16 * window && extra <= 16 * window + 256,
+                "{model}: {extra}"
+            ),
+            _ => assert!(extra > 0 && extra <= 256, "{model}: {extra}"),
+        }
+        let (_, more) = heap_bytes_of(|| {
+            for i in 0..(2 * window as u64 + 10) {
+                let _ = detector.heartbeat(Timestamp::from_millis(i * 1000));
+            }
+        });
+        assert_eq!(more, 0, "{model}");
     }
     let header = std::mem::size_of::<Detector>();
     println!("size_of::<Detector>() = {header} bytes");
