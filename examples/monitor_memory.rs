@@ -13,61 +13,12 @@
 //! glibc).
 
 use accrual::{Config, Monitor, Timestamp};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// The system allocator, counting live bytes and allocations.
-struct Counting;
+#[path = "../benches/support/counting.rs"]
+mod counting;
 
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-static PEAK_BYTES: AtomicIsize = AtomicIsize::new(0);
-static LIVE_ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-fn record(delta: isize) {
-    let now = LIVE_BYTES.fetch_add(delta, Ordering::Relaxed) + delta;
-    PEAK_BYTES.fetch_max(now, Ordering::Relaxed);
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; the
-// counters have no effect on the memory handed out.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            record(layout.size() as isize);
-            LIVE_ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) };
-        record(-(layout.size() as isize));
-        LIVE_ALLOCS.fetch_sub(1, Ordering::Relaxed);
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            record(layout.size() as isize);
-            LIVE_ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            record(new_size as isize - layout.size() as isize);
-        }
-        p
-    }
-}
+use counting::Counting;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -91,8 +42,8 @@ fn main() {
         .build()
         .expect("valid window size");
     let rss_before = rss_bytes();
-    let before = LIVE_BYTES.load(Ordering::Relaxed);
-    let allocs_before = LIVE_ALLOCS.load(Ordering::Relaxed);
+    let before = counting::live_bytes();
+    let allocs_before = counting::live_allocations();
     let started = Instant::now();
 
     let monitor = Monitor::<u64>::new(config);
@@ -111,8 +62,8 @@ fn main() {
     }
     let elapsed = started.elapsed();
 
-    let bytes = (LIVE_BYTES.load(Ordering::Relaxed) - before) as f64;
-    let allocs = LIVE_ALLOCS.load(Ordering::Relaxed) - allocs_before;
+    let bytes = (counting::live_bytes() - before) as f64;
+    let allocs = counting::live_allocations() - allocs_before;
     let per_peer = bytes / peers as f64;
     let samples = 4.0 * window as f64;
     println!("peers: {peers}, window: {window} samples, fed {rounds} rounds in {elapsed:.1?}");
@@ -128,7 +79,7 @@ fn main() {
     );
     println!(
         "peak heap: {:.1} MB",
-        (PEAK_BYTES.load(Ordering::Relaxed) - before) as f64 / 1e6
+        (counting::peak_bytes() - before) as f64 / 1e6
     );
     if let (Some(a), Some(b)) = (rss_before, rss_bytes()) {
         println!(

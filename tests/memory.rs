@@ -2,35 +2,14 @@
 //! header, measured with a counting allocator rather than estimated.
 
 use accrual::{Config, Detector, Model, Timestamp};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Counts the bytes currently allocated through the global allocator.
-struct Counting;
+#[path = "../benches/support/counting.rs"]
+mod counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::SeqCst);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
-        System.dealloc(ptr, layout)
-    }
-}
+use counting::{heap_bytes_of, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// Heap bytes allocated by `f`'s result, which is kept alive while counting.
-fn heap_bytes_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let before = LIVE.load(Ordering::SeqCst);
-    let value = f();
-    let after = LIVE.load(Ordering::SeqCst);
-    (value, after - before)
-}
 
 #[test]
 fn a_detector_costs_four_bytes_per_sample_plus_a_small_header() {
@@ -39,7 +18,7 @@ fn a_detector_costs_four_bytes_per_sample_plus_a_small_header() {
     for window in [1usize, 10, 1000, 100_000] {
         let config = Config::builder().max_sample_size(window).build().unwrap();
         let (mut detector, heap) = heap_bytes_of(|| Detector::new(config));
-        assert_eq!(heap, 4 * window, "window {window}");
+        assert_eq!(heap, 4 * window as isize, "window {window}");
         // Heartbeats never allocate.
         let (_, more) = heap_bytes_of(|| {
             for i in 0..(2 * window as u64 + 10) {
@@ -61,12 +40,12 @@ fn a_detector_costs_four_bytes_per_sample_plus_a_small_header() {
             .build()
             .unwrap();
         let (mut detector, heap) = heap_bytes_of(|| Detector::new(config));
-        let extra = heap - 4 * window;
+        let extra = heap - 4 * window as isize;
         println!("{model}: {heap} bytes of heap at window {window} ({extra} beyond the samples)");
         match model {
             Model::Normal | Model::Akka | Model::Exponential => assert_eq!(extra, 0, "{model}"),
             Model::Empirical => assert!(
-                extra >= 16 * window && extra <= 16 * window + 256,
+                extra >= 16 * window as isize && extra <= 16 * window as isize + 256,
                 "{model}: {extra}"
             ),
             _ => assert!(extra > 0 && extra <= 256, "{model}: {extra}"),

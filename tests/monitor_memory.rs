@@ -5,32 +5,12 @@
 //! accounting on 20,000 peers so that a regression fails CI.
 
 use accrual::{Config, Monitor, Timestamp};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
 
-struct Counting;
+#[path = "../benches/support/counting.rs"]
+mod counting;
 
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::SeqCst);
-        // SAFETY: the caller's contract.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::SeqCst);
-        // SAFETY: the caller's contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::SeqCst);
-        // SAFETY: the caller's contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use counting::Counting;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -40,7 +20,7 @@ fn bytes_per_peer_are_the_samples_plus_a_bounded_overhead() {
     const PEERS: u64 = 20_000;
     const WINDOW: usize = 100;
     let config = Config::builder().max_sample_size(WINDOW).build().unwrap();
-    let before = LIVE.load(Ordering::SeqCst);
+    let before = counting::live_bytes();
     let m: Monitor<u64> = Monitor::new(config);
     for round in 0..3 {
         for p in 0..PEERS {
@@ -49,13 +29,13 @@ fn bytes_per_peer_are_the_samples_plus_a_bounded_overhead() {
         }
         m.tick(Timestamp::from(Duration::from_millis(round * 1_000)));
     }
-    let per_peer = (LIVE.load(Ordering::SeqCst) - before) as f64 / PEERS as f64;
+    let per_peer = (counting::live_bytes() - before) as f64 / PEERS as f64;
     let samples = 4.0 * WINDOW as f64;
     // Record (120 bytes), slot pointer, index bucket, queue entry, with the
     // vectors' growth slack: measured at about 160 bytes at this size.
     assert!(per_peer >= samples, "{per_peer}");
     assert!(per_peer - samples < 200.0, "{per_peer} bytes per peer");
     drop(m);
-    let left = LIVE.load(Ordering::SeqCst) - before;
+    let left = counting::live_bytes() - before;
     assert!(left < 64 * 1024, "{left} bytes still allocated after drop");
 }
