@@ -114,6 +114,13 @@ impl Window {
     /// [`Window::clear`]), so "evicting" it subtracts nothing.
     #[inline]
     pub fn push(&mut self, micros: u32) {
+        self.len += u32::from(self.len as usize != self.samples.len());
+        self.push_full(micros);
+    }
+
+    /// [`Window::push`] for a window known to be full: the length stays.
+    #[inline]
+    pub(crate) fn push_full(&mut self, micros: u32) {
         let head = self.head as usize;
         let capacity = self.samples.len();
         // `head < capacity` is an invariant, so this indexing cannot fail;
@@ -123,10 +130,8 @@ impl Window {
             let new = u64::from(micros);
             // Σx < 2^56, so adding first cannot overflow.
             self.sum = self.sum + new - old;
-            let sum_sq = u128::from(self.sum_sq[0]) | (u128::from(self.sum_sq[1]) << 64);
-            let sum_sq = sum_sq + u128::from(new * new) - u128::from(old * old);
+            let sum_sq = self.sum_sq_micros() + u128::from(new * new) - u128::from(old * old);
             self.sum_sq = [sum_sq as u64, (sum_sq >> 64) as u64];
-            self.len += u32::from(self.len as usize != capacity);
             let next = head + 1;
             self.head = if next == capacity { 0 } else { next as u32 };
         }
@@ -162,6 +167,38 @@ impl Window {
             None
         } else {
             self.samples.get(self.head as usize).copied()
+        }
+    }
+
+    /// Σx and Σx² of the `k` oldest samples of a full window (the next `k`
+    /// that pushes evict); of fewer if `k` exceeds the window. O(k).
+    pub(crate) fn oldest_sums(&self, k: usize) -> (u64, u128) {
+        // Full: the oldest sample is at `head`, and the ring wraps after
+        // the last slot.
+        let (newer, older) = self.samples.split_at(self.head as usize);
+        let from_older = k.min(older.len());
+        let from_newer = (k - from_older).min(newer.len());
+        let parts = [&older[..from_older], &newer[..from_newer]];
+        if self.sum_sq[1] == 0 {
+            // Σx² of the whole window fits in a u64, so every partial sum
+            // does: a loop the compiler vectorises.
+            let (mut sum, mut sum_sq) = (0u64, 0u64);
+            for part in parts {
+                for &x in part {
+                    sum += u64::from(x);
+                    sum_sq += u64::from(x) * u64::from(x);
+                }
+            }
+            (sum, u128::from(sum_sq))
+        } else {
+            let (mut sum, mut sum_sq) = (0u64, 0u128);
+            for part in parts {
+                for &x in part {
+                    sum += u64::from(x);
+                    sum_sq += u128::from(u64::from(x) * u64::from(x));
+                }
+            }
+            (sum, sum_sq)
         }
     }
 
