@@ -1154,6 +1154,14 @@ impl State {
             .elapsed_at(fit, &self.history, &params.fit, y_threshold)
     }
 
+    /// Reads a word from each cache line of the state a phi query reads
+    /// (a record may straddle two), so that a caller can start the memory
+    /// loads of many states before using any. The value means nothing.
+    #[inline]
+    pub(crate) fn touch(&self) -> u64 {
+        self.last_ns ^ self.cache.deadline_ns.load(Ordering::Relaxed) ^ self.window.sum_micros()
+    }
+
     pub(crate) fn last_heartbeat(&self) -> Option<Timestamp> {
         self.monitoring()
             .then(|| Timestamp::from_nanos(self.last_ns))

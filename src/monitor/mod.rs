@@ -751,29 +751,44 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
     }
 
     fn collect(&self, now: Timestamp, suspects_only: bool) -> Vec<PeerPhi<K>> {
+        /// Peers whose records are fetched together.
+        const SWEEP_BATCH: usize = 16;
         let params = &self.rules.params;
         let threshold = params.config.threshold();
         let mut out = Vec::new();
         for cell in self.shards.iter() {
             let shard = cell.0.lock();
+            let mut batch = Vec::with_capacity(SWEEP_BATCH);
             if !suspects_only {
                 out.reserve(shard.len());
             }
-            for p in shard.peers() {
-                let phi = p.state.phi(params, now);
-                // phi and the threshold test agree exactly (the deadline is
-                // calibrated against phi), so compare phi directly.
-                let available = phi < threshold;
-                if suspects_only && available {
-                    continue;
+            let mut peers = shard.peers();
+            loop {
+                batch.clear();
+                batch.extend(peers.by_ref().take(SWEEP_BATCH));
+                if batch.is_empty() {
+                    break;
                 }
-                out.push(PeerPhi {
-                    peer: p.key.clone(),
-                    phi,
-                    available,
-                    level: usize::from(p.level),
-                    never_heard: p.never_heard,
-                });
+                // Start every record's cache misses at once (the loads are
+                // independent), then work on records already on their way.
+                let touched = batch.iter().fold(0u64, |acc, p| acc ^ p.state.touch());
+                std::hint::black_box(touched);
+                for p in &batch {
+                    let phi = p.state.phi(params, now);
+                    // phi and the threshold test agree exactly (the deadline
+                    // is calibrated against phi), so compare phi directly.
+                    let available = phi < threshold;
+                    if suspects_only && available {
+                        continue;
+                    }
+                    out.push(PeerPhi {
+                        peer: p.key.clone(),
+                        phi,
+                        available,
+                        level: usize::from(p.level),
+                        never_heard: p.never_heard,
+                    });
+                }
             }
         }
         out
