@@ -14,6 +14,10 @@
 //! * `ingest/2/N`: two threads at once, each feeding its own half of the
 //!   peers (the first and the second half, as two transport threads owning
 //!   different connections do); shards, and so locks, are shared.
+//! * `ingest/1-batch/N`: as `ingest/1`, through `Monitor::heartbeat_batch`
+//!   in batches of 1024.
+//! * `ingest/1-shuffled-batch/100000`: as `ingest/1-shuffled`, through
+//!   `Monitor::heartbeat_batch` in batches of 1024.
 //! * `ingest/1-shuffled/100000`: one thread, peers visited in a random
 //!   order unrelated to the order they joined (the worst case for memory
 //!   locality; the other ingest benches visit them in join order).
@@ -32,6 +36,9 @@ const INTERVAL_NS: u64 = 100_000_000;
 const WINDOW: usize = 100;
 /// Heartbeats per timed iteration of the ingest benches.
 const CHUNK: u64 = 100_000;
+/// Heartbeats per call of the batch ingest bench (what one `recvmmsg` of a
+/// busy transport might return).
+const BATCH: usize = 1024;
 const START_NS: u64 = 1_000_000_000;
 
 fn config() -> Config {
@@ -114,6 +121,22 @@ impl Feed {
             black_box(m.heartbeat(&peer, t)).expect("increasing timestamps");
         }
     }
+
+    /// `send` through [`Monitor::heartbeat_batch`], [`BATCH`] at a time.
+    fn send_batched(&mut self, m: &Monitor<u64>, n: u64) {
+        let mut batch: Vec<(u64, Timestamp)> = Vec::with_capacity(BATCH);
+        let mut left = n;
+        while left > 0 {
+            let len = left.min(BATCH as u64);
+            batch.clear();
+            batch.extend((0..len).map(|_| self.next()));
+            let refs: Vec<(&u64, Timestamp)> = batch.iter().map(|(p, t)| (p, *t)).collect();
+            m.heartbeat_batch(&refs, |_, outcome| {
+                black_box(outcome).expect("increasing timestamps");
+            });
+            left -= len;
+        }
+    }
 }
 
 /// A monitor whose peers' windows are full, with the feeds that filled it.
@@ -155,6 +178,8 @@ fn ingest(c: &mut Criterion) {
     let mut two: Vec<_> = sizes.iter().map(|&n| filled(n, 2)).collect();
     let mut shuffled = filled(100_000, 1);
     shuffled.1[0].order = Some(permutation(100_000));
+    let mut shuffled_batched = filled(100_000, 1);
+    shuffled_batched.1[0].order = Some(permutation(100_000));
     for (k, &peers) in sizes.iter().enumerate() {
         let (m, feeds) = &mut one[k];
         group.bench_function(BenchmarkId::new("1", peers), |b| {
@@ -174,11 +199,22 @@ fn ingest(c: &mut Criterion) {
             })
         });
     }
+    let mut batched: Vec<_> = sizes.iter().map(|&n| filled(n, 1)).collect();
+    for (k, &peers) in sizes.iter().enumerate() {
+        let (m, feeds) = &mut batched[k];
+        group.bench_function(BenchmarkId::new("1-batch", peers), |b| {
+            b.iter(|| feeds[0].send_batched(m, CHUNK))
+        });
+    }
     // Worst case for memory locality: each round visits the peers in a
     // random (fixed) order unrelated to the order they joined in.
     let (m, feeds) = &mut shuffled;
     group.bench_function(BenchmarkId::new("1-shuffled", 100_000), |b| {
         b.iter(|| feeds[0].send(m, CHUNK))
+    });
+    let (m, feeds) = &mut shuffled_batched;
+    group.bench_function(BenchmarkId::new("1-shuffled-batch", 100_000), |b| {
+        b.iter(|| feeds[0].send_batched(m, CHUNK))
     });
     group.finish();
 }

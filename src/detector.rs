@@ -1162,6 +1162,12 @@ impl State {
         self.last_ns ^ self.cache.deadline_ns.load(Ordering::Relaxed) ^ self.window.sum_micros()
     }
 
+    /// [`State::touch`] for the window slot the next heartbeat writes.
+    #[inline]
+    pub(crate) fn touch_window(&self) -> u64 {
+        u64::from(self.window.next_evicted().unwrap_or(0))
+    }
+
     pub(crate) fn last_heartbeat(&self) -> Option<Timestamp> {
         self.monitoring()
             .then(|| Timestamp::from_nanos(self.last_ns))

@@ -873,3 +873,98 @@ fn monitor_is_send_and_sync() {
     check::<Monitor<u64>>();
     check::<Driver>();
 }
+
+/// The peer an event is about (`None` for monitor-wide events).
+fn event_peer(e: &Event<u64>) -> Option<u64> {
+    match e {
+        Event::Suspected(s) => Some(s.peer),
+        Event::Recovered(r) => Some(r.peer),
+        Event::Removed(r) => Some(r.peer),
+        Event::IntervalWarning(w) => Some(w.peer),
+        _ => None,
+    }
+}
+
+/// `heartbeat_batch` has the effect of one `heartbeat` call per entry, in
+/// order: same outcome for each entry (duplicates and out-of-order arrivals
+/// included), same events for each peer in the same order, same state
+/// afterwards. Two monitors get the same pseudo-random traffic (40 peers,
+/// jittery intervals, silences long enough to be suspected at two levels,
+/// repeated and stale timestamps, ticks between batches), one entry at a
+/// time and in batches of 1 to 64.
+#[test]
+fn a_batch_of_heartbeats_is_the_same_as_one_call_each() {
+    let build = || -> Monitor<u64> {
+        Monitor::builder()
+            .thresholds([3.0, 8.0])
+            .no_pause_guard()
+            .shards(8)
+            .build()
+            .unwrap()
+    };
+    let (one, batched) = (build(), build());
+    let (rx_one, rx_batched) = (one.subscribe(), batched.subscribe());
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move |m: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % m
+    };
+    let mut last = [0u64; 40];
+    let mut now = 0u64;
+    let (mut entries, mut errors) = (0, 0);
+    for _ in 0..300 {
+        let len = 1 + next(64) as usize;
+        let mut batch: Vec<(u64, Timestamp)> = Vec::with_capacity(len);
+        for _ in 0..len {
+            let peer = next(40);
+            let p = peer as usize;
+            last[p] = match next(50) {
+                0 => last[p],                           // duplicate
+                1 => last[p].saturating_sub(5_000_000), // out of order
+                2 => last[p] + 20_000_000_000,          // long silence
+                _ => last[p] + 900_000_000 + next(200_000_000),
+            };
+            now = now.max(last[p]);
+            batch.push((peer, Timestamp::from_nanos(last[p])));
+        }
+        let expected: Vec<_> = batch.iter().map(|(p, t)| one.heartbeat(p, *t)).collect();
+        let refs: Vec<(&u64, Timestamp)> = batch.iter().map(|(p, t)| (p, *t)).collect();
+        let mut got = vec![None; batch.len()];
+        batched.heartbeat_batch(&refs, |i, outcome| got[i] = Some(outcome));
+        for (i, e) in expected.iter().enumerate() {
+            assert_eq!(got[i].as_ref(), Some(e), "entry {i} of {:?}", batch);
+            errors += usize::from(e.is_err());
+        }
+        entries += batch.len();
+        let tick = Timestamp::from_nanos(now.saturating_sub(next(3_000_000_000)));
+        one.tick(tick);
+        batched.tick(tick);
+    }
+    // The traffic did exercise what it says.
+    assert!(
+        errors > 0 && entries > 5_000,
+        "{errors} errors in {entries}"
+    );
+    let (events_one, events_batched) = (drain(&rx_one), drain(&rx_batched));
+    assert!(events_one
+        .iter()
+        .any(|e| matches!(e, Event::Suspected(s) if s.level == 1)));
+    for peer in 0..40u64 {
+        let of = |events: &[Event<u64>]| -> Vec<Event<u64>> {
+            events
+                .iter()
+                .filter(|e| event_peer(e) == Some(peer))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(of(&events_one), of(&events_batched), "peer {peer}");
+        assert_eq!(one.stats(&peer), batched.stats(&peer), "peer {peer}");
+        for later in [0, 500_000_000, 5_000_000_000] {
+            let t = Timestamp::from_nanos(now + later);
+            assert_eq!(one.phi(&peer, t), batched.phi(&peer, t), "peer {peer}");
+        }
+    }
+    assert_eq!(events_one.len(), events_batched.len());
+}
