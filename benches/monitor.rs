@@ -118,7 +118,7 @@ impl Feed {
     fn send(&mut self, m: &Monitor<u64>, n: u64) {
         for _ in 0..n {
             let (peer, t) = self.next();
-            black_box(m.heartbeat(&peer, t)).expect("increasing timestamps");
+            m.heartbeat(&peer, t).expect("increasing timestamps");
         }
     }
 

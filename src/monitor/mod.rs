@@ -10,7 +10,10 @@
 //! * **Thread-safe and sharded.** `Monitor<K>` is `Send + Sync`; share it
 //!   with an `Arc` and feed heartbeats from every transport thread at once.
 //!   Peers are spread over independently locked shards (64 by default), so
-//!   there is no global lock on the heartbeat path.
+//!   there is no global lock on the heartbeat path. A transport that reads
+//!   heartbeats in bursts can hand a whole burst to
+//!   [`heartbeat_batch`](Monitor::heartbeat_batch), which locks each shard
+//!   once and overlaps the records' cache misses.
 //! * **Events without polling.** [`subscribe`](Monitor::subscribe) returns a
 //!   channel of [`Event`]s: a peer became suspected (with its phi, its
 //!   silence and the statistics that led there), recovered (and for how
