@@ -403,6 +403,33 @@ mod tests {
         assert!(w.is_empty());
     }
 
+    /// The sums of the oldest samples, against a recomputation, at every
+    /// ring position (wrapping included), for small values and for values
+    /// whose squares overflow a u64 in total.
+    #[test]
+    fn oldest_sums_match_a_recomputation() {
+        for base in [100_000u32, 4_000_000_000] {
+            let mut w = Window::with_capacity(7);
+            for i in 0..30u32 {
+                w.push(base + i * 977);
+                if w.len() < 7 {
+                    continue;
+                }
+                let samples: Vec<u32> = w.iter().collect();
+                for k in 0..=9 {
+                    let oldest = &samples[..k.min(7)];
+                    let sum: u64 = oldest.iter().map(|&x| u64::from(x)).sum();
+                    let sum_sq: u128 = oldest.iter().map(|&x| u128::from(x) * u128::from(x)).sum();
+                    assert_eq!(
+                        w.oldest_sums(k),
+                        (sum, sum_sq),
+                        "base {base}, push {i}, k {k}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn capacity_is_clamped_to_the_supported_range() {
         assert_eq!(Window::with_capacity(0).capacity(), 1);
