@@ -724,12 +724,20 @@ impl QuickBound {
 /// window's samples, allocated apart). "Monitoring" is not a separate flag:
 /// a monitoring state always holds at least one sample (the bootstrap seeds),
 /// and a state that is not monitoring holds none.
+///
+/// Laid out in declaration order (`repr(C)`) so that what a phi query reads
+/// with a cached fit (the last arrival, the fit, the window's sample count)
+/// is contiguous: 36 bytes from the start.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub(crate) struct State {
-    window: Window,
     /// Arrival time of the last accepted heartbeat, in nanoseconds; only
     /// meaningful while monitoring.
     last_ns: u64,
+    /// The model's fit and the deadline for the current window, filled by
+    /// the first query after a change.
+    cache: FitCache,
+    window: Window,
     /// What the model keeps beyond the window's sums; `None` for the models
     /// that need nothing more (normal, Akka, exponential).
     history: Option<Box<History>>,
@@ -743,9 +751,6 @@ pub(crate) struct State {
     budget: u16,
     /// The sure horizon less Σx's part, in nanoseconds, while `budget > 1`.
     horizon_base: f32,
-    /// The model's fit and the deadline for the current window, filled by
-    /// the first query after a change.
-    cache: FitCache,
 }
 
 /// Equality of what the detector knows; the cache is derived from it.
@@ -786,6 +791,7 @@ const SIGN: u64 = 1 << 63;
 /// it is `1 / inv_scale`, and [`State::fit`] normalises fresh fits the same
 /// way so that cached and fresh fits give identical deadlines.
 #[derive(Debug)]
+#[repr(C)]
 struct FitCache {
     /// Bits of the fit's location; NaN when the fit is not cached.
     location: AtomicU64,
@@ -1159,7 +1165,8 @@ impl State {
     /// loads of many states before using any. The value means nothing.
     #[inline]
     pub(crate) fn touch(&self) -> u64 {
-        self.last_ns ^ self.cache.deadline_ns.load(Ordering::Relaxed) ^ self.window.sum_micros()
+        // The first and the last of those fields (see the layout above).
+        self.last_ns ^ self.window.len() as u64
     }
 
     /// [`State::touch`] for the window slot the next heartbeat writes.

@@ -25,15 +25,22 @@ pub const MAX_INTERVAL_MICROS: u32 = u32::MAX;
 pub const MAX_SAMPLE_SIZE: usize = 1 << 24;
 
 /// A fixed-capacity ring buffer of intervals with exact running statistics.
+///
+/// Laid out in declaration order (`repr(C)`), the sample count first: a
+/// phi query reads it (is the detector monitoring?) along with the fields
+/// of [`State`](crate::detector) just before the window, and a monitor's
+/// sweep over many peers then finds them in one or two cache lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub struct Window {
-    /// Ring storage, allocated once at its full capacity so the memory use is
-    /// exactly 4 bytes per sample and pushing never allocates.
-    samples: Box<[u32]>,
     /// Number of valid samples, at most `samples.len()`.
     len: u32,
     /// Index the next sample is written to; the oldest sample once full.
     head: u32,
+    /// Ring storage, allocated once at its full capacity so the memory use is
+    /// exactly 4 bytes per sample and pushing never allocates. Early in the
+    /// layout: a heartbeat's write to the ring waits for this pointer.
+    samples: Box<[u32]>,
     /// Exact Σx over the valid samples, in microseconds.
     sum: u64,
     /// Exact Σx² over the valid samples, in microseconds squared, as the low
