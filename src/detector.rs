@@ -31,7 +31,11 @@
 //!   reported as [`ArrivalKind::Duplicate`]; a query earlier than the last
 //!   heartbeat gives phi 0.
 //!
-//! All operations are O(1) and allocation-free after construction.
+//! All operations are O(1) (O(log window) for the empirical model) and
+//! allocation-free after construction. A heartbeat is O(1) amortised: once
+//! a window of 64 samples or more is full, every (n/4)-th heartbeat also
+//! sums the n/4 oldest samples (at most 4096) to renew the bound that lets
+//! the others skip the square root (see `QuickBound::refresh`).
 
 use crate::config::{Config, ConfigError};
 use crate::model::history::History;

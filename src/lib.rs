@@ -34,7 +34,8 @@
 //! * the window keeps exact integer sums, so statistics never drift;
 //! * out-of-order, duplicate and absurd inputs get typed errors or defined
 //!   results, never a panic and never a blinded detector;
-//! * every operation is O(1) and allocation-free, and the suspicion
+//! * every operation is O(1) (amortised for heartbeats, O(log window) for
+//!   the empirical model) and allocation-free, and the suspicion
 //!   deadline comes in closed form, so callers can arm one timer instead of
 //!   polling.
 #![deny(missing_docs)]
