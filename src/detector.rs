@@ -505,7 +505,7 @@ impl QuickBound {
         let budget_len = match model {
             // A quarter of the window. Below 64 samples a refresh comes too
             // often to pay for itself (measured: 8.3 ns a heartbeat at 10
-            // samples, against 6.6 ns with the exact horizon every push).
+            // samples, against 5.9–6.6 ns with the exact horizon every push).
             Model::Normal | Model::Akka if full_len >= 64 => (full_len / 4).min(4096) as u16,
             Model::Exponential => u16::MAX,
             _ => 0,
@@ -624,8 +624,9 @@ impl QuickBound {
     /// The sure horizon of `window`, and a `base` for
     /// [`QuickBound::amortized`] with the number of recorded intervals it
     /// stays valid for (counting this one; 0 or 1: call again after the
-    /// next one). While the window fills, the horizon is
-    /// [`QuickBound::horizon`]'s and there is no base.
+    /// next one). While the window fills, and always for windows under 64
+    /// samples, the horizon is [`QuickBound::horizon`]'s and there is no
+    /// base.
     ///
     /// For the normal and Akka models, the horizon is the mean plus the
     /// pause plus the spread term `y*·max(σ, min σ)`, and `base` holds the
@@ -1832,8 +1833,9 @@ mod tests {
     /// irregular intervals (outliers leaving the window included), and
     /// thresholds down to ones whose standardised value is negative.
     ///
-    /// While the window fills the horizon is the exact deadline less the
-    /// margins: within 10 ns. Once it is full, the horizon is
+    /// While the window fills, and always for windows under 64 samples, the
+    /// horizon is the exact deadline less the margins: within 10 ns. Once a
+    /// larger window is full, the horizon is
     /// the bound of [`QuickBound::refresh`], recomputed here in floating
     /// point from the samples themselves: the exact mean, plus the pause,
     /// plus `y*·max(σ_R, min σ)` with σ_R² = SSD(R)/n over the samples R

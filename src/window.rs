@@ -27,9 +27,10 @@ pub const MAX_SAMPLE_SIZE: usize = 1 << 24;
 /// A fixed-capacity ring buffer of intervals with exact running statistics.
 ///
 /// Laid out in declaration order (`repr(C)`), the sample count first: a
-/// phi query reads it (is the detector monitoring?) along with the fields
-/// of [`State`](crate::detector) just before the window, and a monitor's
-/// sweep over many peers then finds them in one or two cache lines.
+/// phi query reads it (is the detector monitoring?) together with the last
+/// arrival and the cached fit that precede the window in a detector's
+/// state, so a monitor's sweep over many peers finds all three in one or
+/// two cache lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub struct Window {
