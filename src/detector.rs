@@ -624,7 +624,7 @@ impl QuickBound {
     /// The sure horizon of `window`, and a `base` for
     /// [`QuickBound::amortized`] with the number of recorded intervals it
     /// stays valid for (counting this one; 0 or 1: call again after the
-    /// next one). While the window fills, and always for windows under 64
+    /// next one). Only for models with a budget (`budget_len > 0`). While the window fills, and always for windows under 64
     /// samples, the horizon is [`QuickBound::horizon`]'s and there is no
     /// base.
     ///
@@ -651,7 +651,7 @@ impl QuickBound {
     #[inline(never)]
     fn refresh(&self, window: &Window) -> (u64, u16, f32) {
         let n = window.len_u32();
-        if n != self.full_len || self.budget_len == 0 || !self.usable {
+        if n != self.full_len || !self.usable {
             return (self.horizon(window), 0, 0.0);
         }
         let base = match self.model {
@@ -958,18 +958,7 @@ impl State {
             // The horizon is at most `HORIZON_MAX_NS`: no saturation. (For a
             // model with a history the horizon is only ever the exact cached
             // deadline, and `push` keeps the history in step.)
-            let micros = micros_below_horizon(elapsed);
-            if self.budget > 1 {
-                // Only a full window of a model without a history has a
-                // budget (see `QuickBound::refresh`).
-                self.budget -= 1;
-                self.window.push_full(micros);
-                let horizon = params.quick.amortized(&self.window, self.horizon_base);
-                self.cache.invalidate_to(horizon);
-            } else {
-                self.push(micros);
-                self.renew_horizon(params);
-            }
+            self.record(params, micros_below_horizon(elapsed));
             self.skipped_last = false;
             let warning = elapsed >= params.warn_ns;
             return Ok(Arrival::new(ArrivalKind::Recorded, elapsed, warning));
@@ -993,7 +982,8 @@ impl State {
             }
             self.last_ns = at_ns;
             self.skipped_last = false;
-            self.renew_horizon(params);
+            let horizon = self.fresh_horizon(params);
+            self.cache.invalidate_to(horizon);
             return Ok(Arrival::new(ArrivalKind::First, 0, false));
         }
         if at_ns <= self.last_ns {
@@ -1014,8 +1004,7 @@ impl State {
         let available = params.quick.surely_available(elapsed, &self.window)
             || self.below_threshold(params, elapsed);
         if available || self.skipped_last {
-            self.push(micros_saturating(elapsed));
-            self.renew_horizon(params);
+            self.record(params, micros_saturating(elapsed));
             self.skipped_last = false;
             let warning = elapsed >= params.warn_ns;
             let kind = if available {
@@ -1039,25 +1028,38 @@ impl State {
         self.window.push(micros);
     }
 
-    /// Forgets the cached fit and deadline after a push, and sets the sure
-    /// horizon of the new window: from Σx and `horizon_base` while that is
-    /// valid (no square root), else recomputed along with a new base (see
-    /// [`QuickBound::refresh`]). Every push is followed by this, or by
-    /// `budget = 0`.
-    #[inline]
-    fn renew_horizon(&mut self, params: &Params) {
+    /// Records one interval, forgets the cached fit and deadline, and sets
+    /// the sure horizon of the new window: from Σx and `horizon_base` while
+    /// that is valid (no square root, and the window is known to be full),
+    /// else recomputed (see [`State::fresh_horizon`]). Every push is made
+    /// here, except the bootstrap seeds and a replay's, which reset
+    /// `budget` themselves.
+    #[inline(always)]
+    fn record(&mut self, params: &Params, micros: u32) {
         let horizon = if self.budget > 1 {
+            // Only a full window of a model without a history has a budget
+            // (see `QuickBound::refresh`).
             self.budget -= 1;
+            self.window.push_full(micros);
             params.quick.amortized(&self.window, self.horizon_base)
-        } else if params.quick.budget_len == 0 {
-            params.quick.horizon(&self.window)
         } else {
-            let (horizon, budget, base) = params.quick.refresh(&self.window);
-            self.budget = budget;
-            self.horizon_base = base;
-            horizon
+            self.push(micros);
+            self.fresh_horizon(params)
         };
         self.cache.invalidate_to(horizon);
+    }
+
+    /// The sure horizon of the current window computed afresh, with a new
+    /// `horizon_base` and budget where the model and window have one.
+    #[inline]
+    fn fresh_horizon(&mut self, params: &Params) -> u64 {
+        if params.quick.budget_len == 0 {
+            return params.quick.horizon(&self.window);
+        }
+        let (horizon, budget, base) = params.quick.refresh(&self.window);
+        self.budget = budget;
+        self.horizon_base = base;
+        horizon
     }
 
     /// Empties the window and the model's history.
