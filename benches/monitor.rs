@@ -26,10 +26,16 @@
 //!   entries are popped and re-queued as deadlines move).
 //! * `tick/idle/N`: a tick at a time when no deadline is due.
 //! * `tick/due/K`: a tick that announces K suspicions among 100,000 peers.
-//! * `sweep/N`: `Monitor::peers(now)`, phi of every peer.
+//! * `sweep/N`: `Monitor::peers(now)`, phi of every peer, repeated on the
+//!   same monitor (after the first sweep every peer's fit is cached).
+//! * `sweep/after-heartbeats/N`: the same after every peer has sent a
+//!   heartbeat (not timed), so every fit is computed: a periodic sweep of a
+//!   live monitor.
 
 use accrual::{Config, Monitor, Timestamp};
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{
+    black_box, criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput,
+};
 use std::time::{Duration, Instant};
 
 const INTERVAL_NS: u64 = 100_000_000;
@@ -319,6 +325,23 @@ fn sweep(c: &mut Criterion) {
         group.throughput(Throughput::Elements(peers));
         group.bench_function(BenchmarkId::from_parameter(peers), |b| {
             b.iter(|| black_box(m.peers(now)))
+        });
+    }
+    // Every peer heard from since the previous sweep, so no fit is cached:
+    // what a periodic sweep of a live monitor meets.
+    for peers in [10_000u64, 100_000] {
+        let (m, mut feeds) = filled(peers, 1);
+        let feed = &mut feeds[0];
+        group.throughput(Throughput::Elements(peers));
+        group.bench_function(BenchmarkId::new("after-heartbeats", peers), |b| {
+            b.iter_batched(
+                || {
+                    feed.send(&m, peers);
+                    feed.now().saturating_add(Duration::from_millis(50))
+                },
+                |now| m.peers(now),
+                BatchSize::PerIteration,
+            )
         });
     }
     group.finish();

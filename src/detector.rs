@@ -731,8 +731,9 @@ impl QuickBound {
 /// and a state that is not monitoring holds none.
 ///
 /// Laid out in declaration order (`repr(C)`) so that what a phi query reads
-/// with a cached fit (the last arrival, the fit, the window's sample count)
-/// is contiguous: 36 bytes from the start.
+/// (the last arrival, the cached fit, the window's sample count and, to
+/// compute a fit, its sums) is contiguous: the first
+/// [`State::QUERY_BYTES`] = 64 bytes.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub(crate) struct State {
@@ -831,8 +832,6 @@ impl FitCache {
         let inv_scale = f64::from_bits(self.inv_scale.load(Ordering::Relaxed) & !SIGN);
         Some(Fit {
             location,
-            // Compiled away where only `standardise` is used (phi).
-            scale: 1.0 / inv_scale,
             inv_scale,
         })
     }
@@ -900,6 +899,11 @@ impl Clone for FitCache {
 }
 
 impl State {
+    /// Bytes from the start of a state that a phi query of the normal,
+    /// Akka or exponential model may read (the other models also read
+    /// their history).
+    pub(crate) const QUERY_BYTES: usize = std::mem::offset_of!(State, window) + Window::QUERY_BYTES;
+
     pub(crate) fn new(params: &Params) -> State {
         let capacity = params.config.max_sample_size();
         State {
@@ -1081,11 +1085,7 @@ impl State {
                     .model
                     .fit(&self.window, self.history.as_deref(), &params.fit);
                 self.cache.store_fit(&fit);
-                // The same scale the cache gives back (see `FitCache`).
-                Fit {
-                    scale: 1.0 / fit.inv_scale,
-                    ..fit
-                }
+                fit
             }
         }
     }

@@ -39,13 +39,14 @@
 //!   deadline comes in closed form, so callers can arm one timer instead of
 //!   polling.
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod config;
 pub mod detector;
 pub mod model;
 pub mod monitor;
 pub mod plot;
+mod prefetch;
 pub mod qos;
 pub mod simulate;
 pub mod time;

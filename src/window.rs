@@ -26,11 +26,12 @@ pub const MAX_SAMPLE_SIZE: usize = 1 << 24;
 
 /// A fixed-capacity ring buffer of intervals with exact running statistics.
 ///
-/// Laid out in declaration order (`repr(C)`), the sample count first: a
-/// phi query reads it (is the detector monitoring?) together with the last
-/// arrival and the cached fit that precede the window in a detector's
-/// state, so a monitor's sweep over many peers finds all three in one or
-/// two cache lines.
+/// Laid out in declaration order (`repr(C)`): the sample count and the
+/// sums first, the pointer to the samples last. A phi query reads the count
+/// (is the detector monitoring?) together with the last arrival and the
+/// cached fit that precede the window in a detector's state, and, when the
+/// fit must be computed, the sums; a monitor's sweep over many peers thus
+/// finds everything it reads in the first [`Window::QUERY_BYTES`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub struct Window {
@@ -38,10 +39,6 @@ pub struct Window {
     len: u32,
     /// Index the next sample is written to; the oldest sample once full.
     head: u32,
-    /// Ring storage, allocated once at its full capacity so the memory use is
-    /// exactly 4 bytes per sample and pushing never allocates. Early in the
-    /// layout: a heartbeat's write to the ring waits for this pointer.
-    samples: Box<[u32]>,
     /// Exact Σx over the valid samples, in microseconds.
     sum: u64,
     /// Exact Σx² over the valid samples, in microseconds squared, as the low
@@ -50,9 +47,18 @@ pub struct Window {
     /// padding on every per-peer state a monitor stores); the arithmetic is
     /// the same add-with-carry either way.
     sum_sq: [u64; 2],
+    /// Ring storage, allocated once at its full capacity so the memory use is
+    /// exactly 4 bytes per sample and pushing never allocates. Last: a
+    /// query never reads it.
+    samples: Box<[u32]>,
 }
 
 impl Window {
+    /// Bytes from the start of a window that a phi query may read: the
+    /// count and the sums.
+    pub(crate) const QUERY_BYTES: usize =
+        std::mem::offset_of!(Window, sum_sq) + std::mem::size_of::<[u64; 2]>();
+
     /// An empty window holding at most `capacity` samples.
     ///
     /// `capacity` is clamped to `1..=MAX_SAMPLE_SIZE`; configuration validation
@@ -88,6 +94,12 @@ impl Window {
     /// Number of samples currently held.
     pub fn len(&self) -> usize {
         self.len as usize
+    }
+
+    /// Number of valid samples, as a float (exact).
+    #[inline]
+    pub(crate) fn count(&self) -> f64 {
+        f64::from(self.len)
     }
 
     /// Number of samples currently held, as stored (at most 2^24).
@@ -233,7 +245,9 @@ impl Window {
         if self.len == 0 {
             0.0
         } else {
-            self.sum as f64 / f64::from(self.len)
+            // Σx < 2^56 (at most 2^24 samples below 2^32), so the signed
+            // conversion (one instruction) is exact.
+            self.sum as i64 as f64 / f64::from(self.len)
         }
     }
 

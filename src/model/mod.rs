@@ -284,11 +284,15 @@ pub(crate) struct FitParams {
 
 /// A model's location and scale for the current window, in nanoseconds.
 ///
-/// Invariant: `scale > 0` and finite, `location` finite, `inv_scale = 1/scale`.
+/// Kept as the *inverse* scale, which is all a phi evaluation needs (a
+/// multiplication); the scale itself, needed only to estimate deadlines, is
+/// `1 / inv_scale`, so a fit read back from the cache and a fresh one are
+/// the same value.
+///
+/// Invariant: `inv_scale > 0` and finite, `location` finite.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Fit {
     pub location: f64,
-    pub scale: f64,
     pub inv_scale: f64,
 }
 
@@ -296,9 +300,14 @@ impl Fit {
     pub(crate) fn new(location: f64, scale: f64) -> Fit {
         Fit {
             location,
-            scale,
             inv_scale: 1.0 / scale,
         }
+    }
+
+    /// The scale, `1 / inv_scale`.
+    #[inline]
+    pub(crate) fn scale(&self) -> f64 {
+        1.0 / self.inv_scale
     }
 
     /// The standardised silence. Phi and deadlines both go through this one
@@ -314,7 +323,7 @@ impl Fit {
     pub(crate) fn elapsed_at(&self, y_threshold: f64) -> u64 {
         // Plain arithmetic, not `mul_add`: without a target FMA that is a
         // library call.
-        let exact = y_threshold * self.scale + self.location;
+        let exact = y_threshold * self.scale() + self.location;
         if exact < F64_EXACT_INTEGERS {
             self.elapsed_at_small(y_threshold, exact)
         } else {

@@ -75,9 +75,9 @@ pub(crate) struct Level {
 /// What the monitor keeps for one peer.
 ///
 /// Laid out in declaration order (`repr(C)`): what a sweep reads of a peer
-/// with a cached fit (key, level, flag, then the start of its state) comes
-/// first, in 52 bytes for a `u64` key, so that a sweep touches one or two
-/// cache lines per peer instead of two or three.
+/// (key, level, flag, then the start of its state) comes first, in
+/// [`Peer::SWEEP_BYTES`] (80 for a `u64` key), so that a sweep touches two
+/// cache lines per peer, and can ask for both before it needs them.
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct Peer<K> {
@@ -95,6 +95,10 @@ pub(crate) struct Peer<K> {
 }
 
 impl<K> Peer<K> {
+    /// Bytes from the start of a record that a sweep reads (for the
+    /// models without a history, and keys stored inline).
+    pub(crate) const SWEEP_BYTES: usize = std::mem::offset_of!(Peer<K>, state) + State::QUERY_BYTES;
+
     /// A new record with a fresh, not yet monitoring detector state.
     ///
     /// The record is allocated *before* its window, so that in memory each
