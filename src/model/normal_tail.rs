@@ -4502,7 +4502,7 @@ pub(crate) fn phi_from_z(z: f64) -> f64 {
 }
 
 /// `phi(z)` for `|z| >= 10`, infinities and NaN.
-#[inline(never)]
+#[inline]
 fn tails(z: f64) -> f64 {
     if z >= ASYM_START {
         return upper_asymptotic(z);
