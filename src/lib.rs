@@ -38,6 +38,11 @@
 //!   the empirical model) and allocation-free, and the suspicion
 //!   deadline comes in closed form, so callers can arm one timer instead of
 //!   polling.
+//!
+//! The crate has one `unsafe` block: a cache prefetch hint that the
+//! monitor's sweep gives for the records it reads next (a hint cannot
+//! fault or change memory; see `src/prefetch.rs`). Everything else is safe
+//! code, and `unsafe` is denied everywhere else.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 

@@ -31,7 +31,7 @@ pub const MAX_SAMPLE_SIZE: usize = 1 << 24;
 /// (is the detector monitoring?) together with the last arrival and the
 /// cached fit that precede the window in a detector's state, and, when the
 /// fit must be computed, the sums; a monitor's sweep over many peers thus
-/// finds everything it reads in the first [`Window::QUERY_BYTES`].
+/// finds everything it reads of the window in its first 32 bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub struct Window {
