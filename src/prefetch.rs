@@ -14,9 +14,11 @@
 //! slower.
 
 /// Starts loading the cache lines holding the first `bytes` bytes of
-/// `value`: the first and the last of those bytes, so at most two lines
-/// (`bytes` is meant to be at most a cache line; it is capped at the size
-/// of `T`).
+/// `value` (capped at the size of `T`), by naming the first and the last of
+/// those bytes. That covers every line when the range spans at most two:
+/// any range of up to 65 bytes, and up to 80 bytes starting on a 16-byte
+/// boundary, as heap blocks do. A longer range gets its middle lines
+/// loaded on demand, as without the hint.
 #[inline(always)]
 pub(crate) fn prefetch<T>(value: &T, bytes: usize) {
     let start = (value as *const T).cast::<u8>();

@@ -96,12 +96,6 @@ impl Window {
         self.len as usize
     }
 
-    /// Number of valid samples, as a float (exact).
-    #[inline]
-    pub(crate) fn count(&self) -> f64 {
-        f64::from(self.len)
-    }
-
     /// Number of samples currently held, as stored (at most 2^24).
     #[inline]
     pub(crate) fn len_u32(&self) -> u32 {
