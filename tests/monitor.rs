@@ -968,3 +968,79 @@ fn a_batch_of_heartbeats_is_the_same_as_one_call_each() {
     }
     assert_eq!(events_one.len(), events_batched.len());
 }
+
+#[test]
+fn a_tick_with_many_peers_due_in_one_shard_announces_exactly_the_passed_levels() {
+    // One shard, so that a tick pops hundreds of entries from one queue
+    // (in groups whose records are fetched together), among them stale
+    // entries: of removed peers, and of peers whose deadline moved earlier
+    // (bootstrap estimate, then fast heartbeats) or later (heartbeats).
+    // Expected: every level whose deadline (`level_deadline`, computed from
+    // the detector state, not from the queue) is at or before the tick and
+    // was not announced yet, once, in increasing order per peer.
+    let config = Config::for_interval(Duration::from_millis(100))
+        .and_then(|c| c.to_builder().max_sample_size(10).build())
+        .unwrap();
+    let m = Monitor::<u32>::builder()
+        .config(config)
+        .thresholds([1.0, 3.0, 8.0])
+        .shards(1)
+        .no_pause_guard()
+        .build()
+        .unwrap();
+    let rx = m.subscribe();
+    const PEERS: u32 = 300;
+    // Peer p sends (p % 13) + 2 heartbeats, every 20 to 140 ms depending
+    // on p, starting at p ms, and then falls silent.
+    for p in 0..PEERS {
+        let period = 20 + u64::from(p % 7) * 20;
+        for k in 0..u64::from(p % 13) + 2 {
+            m.heartbeat(&p, ms(u64::from(p) + k * period)).unwrap();
+        }
+    }
+    for p in (0..PEERS).filter(|p| p % 10 == 3) {
+        assert!(m.remove(&p));
+    }
+    drain(&rx);
+    let mut announced: Vec<(u32, usize)> = Vec::new();
+    for now_ms in (400..6_000).step_by(150) {
+        let now = ms(now_ms);
+        let mut expected: Vec<(u32, usize)> = Vec::new();
+        for p in 0..PEERS {
+            let Some(level) = m.level(&p) else { continue };
+            for j in level..3 {
+                if m.level_deadline(&p, j).is_some_and(|d| d <= now) {
+                    expected.push((p, j));
+                }
+            }
+        }
+        let count = m.tick(now);
+        let events: Vec<(u32, usize)> = drain(&rx)
+            .iter()
+            .map(|e| match e {
+                Event::Suspected(s) => (s.peer, s.level),
+                other => panic!("unexpected event {other:?}"),
+            })
+            .collect();
+        assert_eq!(count, events.len());
+        // Per peer, levels in increasing order.
+        for p in 0..PEERS {
+            let levels: Vec<usize> = events.iter().filter(|e| e.0 == p).map(|e| e.1).collect();
+            assert!(
+                levels.windows(2).all(|w| w[0] < w[1]),
+                "peer {p}: {levels:?}"
+            );
+        }
+        let mut got = events.clone();
+        got.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(got, expected, "tick at {now_ms} ms");
+        announced.extend(events);
+    }
+    // Every remaining peer ends up suspected at every level, exactly once.
+    announced.sort_unstable();
+    let remaining = (0..PEERS).filter(|p| p % 10 != 3).count();
+    assert_eq!(announced.len(), remaining * 3);
+    announced.dedup();
+    assert_eq!(announced.len(), remaining * 3);
+}

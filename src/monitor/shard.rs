@@ -41,8 +41,9 @@
 //! duplicate event.
 
 use super::event::{Event, IntervalWarning, Recovery, Subscribers, Suspicion};
-use super::schedule::{Schedule, NEVER};
+use super::schedule::{Entry, Schedule, NEVER};
 use crate::detector::{Arrival, HeartbeatError, Params, QuickBound, State, Stats};
+use crate::prefetch::prefetch;
 use crate::time::Timestamp;
 use hashbrown::HashTable;
 use std::borrow::Borrow;
@@ -428,39 +429,90 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         hasher: &impl BuildHasher,
         now: u64,
     ) -> usize {
+        /// Due entries popped together, so that their records are asked
+        /// for before the first is needed.
+        const AHEAD: usize = 16;
         let mut announced = 0;
-        while let Some(entry) = self.schedule.pop_due(now) {
-            // Removed peers and superseded entries find no live peer.
-            let Some(peer) = self.index.find_mut(entry.hash, |p| {
-                p.queued == entry.time && hasher.hash_one(&p.key) == entry.hash
-            }) else {
-                continue;
-            };
-            peer.queued = NEVER;
-            let mut level = usize::from(peer.level);
-            while level < rules.levels.len() {
-                let deadline = peer.deadline(rules, level);
-                if deadline > now {
-                    // The real deadline moved later (heartbeats): re-queue.
-                    peer.queued = deadline;
-                    self.schedule.push(deadline, entry.hash);
+        let mut due = [Entry { time: 0, hash: 0 }; AHEAD];
+        loop {
+            // Entries queued while these are handled are all later than
+            // `now` (a re-queued deadline is), so popping ahead changes
+            // nothing but the timing.
+            let mut popped = 0;
+            while popped < AHEAD {
+                let Some(entry) = self.schedule.pop_due(now) else {
                     break;
-                }
-                if events.active() {
-                    events.send(Event::Suspected(
-                        peer.suspicion(rules, level, now, deadline),
-                    ));
-                }
-                level += 1;
-                announced += 1;
+                };
+                due[popped] = entry;
+                popped += 1;
             }
-            // At most MAX_LEVELS (32).
-            peer.level = level as u8;
+            if popped == 0 {
+                break;
+            }
+            for entry in &due[..popped] {
+                if let Some(peer) = self.candidate(entry.hash) {
+                    prefetch(peer, Peer::<K>::SWEEP_BYTES);
+                    prefetch(&peer.queued, std::mem::size_of::<u64>());
+                }
+            }
+            for entry in &due[..popped] {
+                announced += self.settle_due(rules, events, hasher, now, *entry);
+            }
         }
         if self.schedule.needs_compaction(self.index.len()) {
             self.compact(hasher);
         }
         announced
+    }
+
+    /// Handles one due entry: announces the levels its peer has crossed by
+    /// `now` and re-queues the peer's next deadline. Returns the number of
+    /// new suspicions.
+    fn settle_due(
+        &mut self,
+        rules: &Rules,
+        events: &Subscribers<K>,
+        hasher: &impl BuildHasher,
+        now: u64,
+        entry: Entry,
+    ) -> usize {
+        // Removed peers and superseded entries find no live peer.
+        let Some(peer) = self.index.find_mut(entry.hash, |p| {
+            p.queued == entry.time && hasher.hash_one(&p.key) == entry.hash
+        }) else {
+            return 0;
+        };
+        peer.queued = NEVER;
+        let mut announced = 0;
+        let mut level = usize::from(peer.level);
+        while level < rules.levels.len() {
+            let deadline = peer.deadline(rules, level);
+            if deadline > now {
+                // The real deadline moved later (heartbeats): re-queue.
+                peer.queued = deadline;
+                self.schedule.push(deadline, entry.hash);
+                break;
+            }
+            if events.active() {
+                events.send(Event::Suspected(
+                    peer.suspicion(rules, level, now, deadline),
+                ));
+            }
+            level += 1;
+            announced += 1;
+        }
+        // At most MAX_LEVELS (32).
+        peer.level = level as u8;
+        announced
+    }
+
+    /// A record whose hash shares the index's tag with `hash`: the peer's
+    /// if it is present, but possibly another one. Found without reading
+    /// any record (no key comparison), so it can name a record to ask the
+    /// memory for before it is needed.
+    #[inline]
+    fn candidate(&self, hash: u64) -> Option<&Peer<K>> {
+        self.index.find(hash, |_| true).map(|p| &**p)
     }
 
     /// Inserts a restored peer (snapshot); `false` if the key is already present.
