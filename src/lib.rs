@@ -40,7 +40,7 @@
 //!   polling.
 //!
 //! The crate has one `unsafe` block: a cache prefetch hint that the
-//! monitor's sweep gives for the records it reads next (a hint cannot
+//! monitor's sweeps and ticks give for the records they read next (a hint cannot
 //! fault or change memory; see `src/prefetch.rs`). Everything else is safe
 //! code, and `unsafe` is denied everywhere else.
 #![deny(missing_docs)]

@@ -1,8 +1,9 @@
 //! Asking the processor to start loading memory that is about to be read.
 //!
-//! The monitor visits peer records in hash-table order, which has nothing to
-//! do with where the records sit in memory, so every record read from a
-//! large monitor is a cache miss (and usually a TLB miss). A demand load
+//! The monitor's sweep visits peer records in hash-table order, and a tick
+//! visits those of the due queue entries in deadline order; neither has
+//! anything to do with where the records sit in memory, so every record
+//! read from a large monitor is a cache miss (and usually a TLB miss). A demand load
 //! stalls the core until it arrives; a prefetch issued some records ahead
 //! lets those misses overlap with the work on the records already loaded.
 //!
