@@ -1324,6 +1324,7 @@ fn micros_below_horizon(nanos: u64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simulate::rng::Rng;
 
     fn ms(t: u64) -> Timestamp {
         Timestamp::from_millis(t)
@@ -1817,12 +1818,9 @@ mod tests {
             values.extend((0..2_000).map(|d| base + d));
         }
         values.extend(HORIZON_MAX_NS - 3_000..=HORIZON_MAX_NS);
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut rng = Rng::stream(0x2545_F491_4F6C_DD1D, 0);
         for _ in 0..1_000_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            values.push(x % (HORIZON_MAX_NS + 1));
+            values.push(rng.next_u64() % (HORIZON_MAX_NS + 1));
         }
         for v in values {
             assert_eq!(micros_below_horizon(v), reference(v), "{v} ns");
@@ -1845,13 +1843,8 @@ mod tests {
     /// the pause plus `y*·mean` (exponential).
     #[test]
     fn the_horizon_is_below_the_deadline_and_close_to_it() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
+        let mut rng = Rng::stream(0x9E37_79B9_7F4A_7C15, 0);
+        let mut next = move |m: u64| rng.next_u64() % m;
         let mut amortized_checks = 0u64;
         for model in Model::ALL {
             for window in [1, 2, 3, 8, 10, 64, 1000] {
@@ -1949,11 +1942,9 @@ mod tests {
     #[test]
     fn f32_at_most_rounds_down() {
         let mut values = vec![0.0, 1e-40, -1e-40, 1e-30, 4.5, -4.5, 1e12, -3e9, 4.4e15];
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut rng = Rng::stream(0x2545_F491_4F6C_DD1D, 1);
         for _ in 0..100_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next_u64();
             // Magnitudes from 2^-40 to 2^60, both signs.
             let v = (x >> 11) as f64 / (1u64 << 53) as f64 * 2f64.powi((x % 100) as i32 - 40);
             values.push(if x & 1 == 0 { v } else { -v });
