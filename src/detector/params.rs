@@ -1,0 +1,64 @@
+//! [`Params`]: a detector's configuration with the constants derived from it
+//! once (the threshold in the model's units, the bootstrap seeds, the
+//! warning limit, the sure-horizon bound). A monitor shares one copy across
+//! all its peers; only [`State`](super::State) is per peer.
+
+use super::horizon::{micros_saturating, QuickBound};
+use crate::config::Config;
+use crate::model::{FitParams, Model};
+use crate::time::duration_nanos;
+
+/// Configuration plus the constants derived from it once.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Params {
+    pub(crate) config: Config,
+    pub(crate) model: Model,
+    pub(super) fit: FitParams,
+    /// The configured threshold in the model's standardised units.
+    pub(super) y_threshold: f64,
+    /// The two bootstrap intervals, in microseconds.
+    pub(super) seeds: [u32; 2],
+    /// Recorded intervals at or above this many nanoseconds carry a warning.
+    pub(super) warn_ns: u64,
+    /// A cheap sufficient test for availability on the heartbeat path.
+    pub(super) quick: QuickBound,
+}
+
+impl Params {
+    pub(crate) fn new(config: Config) -> Params {
+        let model = config.model();
+        let estimate = micros_saturating(duration_nanos(config.first_heartbeat_estimate()));
+        let warn_ns = config
+            .interval_warning_limit()
+            .map_or(u64::MAX, duration_nanos);
+        Params {
+            model,
+            fit: config.fit_params(),
+            y_threshold: model.y_from_phi(config.threshold()),
+            // Akka's seeding, in integer arithmetic: est − est/4, est + est/4.
+            seeds: [
+                estimate - estimate / 4,
+                estimate.saturating_add(estimate / 4),
+            ],
+            warn_ns,
+            quick: QuickBound::new(
+                model,
+                &config.fit_params(),
+                model.y_from_phi(config.threshold()),
+                config.max_sample_size(),
+            ),
+            config,
+        }
+    }
+
+    /// A [`QuickBound`] for another standardised threshold (a monitor's
+    /// levels), sharing this configuration's pause and floor.
+    pub(crate) fn quick_bound(&self, y_threshold: f64) -> QuickBound {
+        QuickBound::new(
+            self.model,
+            &self.fit,
+            y_threshold,
+            self.config.max_sample_size(),
+        )
+    }
+}

@@ -1,0 +1,435 @@
+//! [`State`]: what a detector knows of one peer (the window, the last
+//! arrival, the model's history) and the rules that change it and read it:
+//! one heartbeat, one query.
+//!
+//! A heartbeat is settled in the common case by one comparison against the
+//! sure horizon kept in the [`FitCache`] (see the `horizon` module), and
+//! otherwise by the exact availability test. Queries fill the cache once
+//! per change.
+//! Configuration lives apart, in [`Params`], so that a monitor stores one
+//! copy for all its peers.
+
+use super::cache::FitCache;
+use super::horizon::{micros_below_horizon, micros_saturating, QuickBound};
+use super::{Arrival, ArrivalKind, HeartbeatError, Params, Stats};
+use crate::model::history::History;
+use crate::model::{Fit, Model};
+use crate::time::Timestamp;
+use crate::window::Window;
+use std::time::Duration;
+
+mod replay;
+#[cfg(test)]
+mod tests;
+
+/// The per-peer state of a detector. Configuration lives in [`Params`] so a
+/// multi-peer monitor can share one copy across all peers.
+///
+/// Kept small because a monitor stores one per peer: 96 bytes (plus the
+/// window's samples, allocated apart). "Monitoring" is not a separate flag:
+/// a monitoring state always holds at least one sample (the bootstrap seeds),
+/// and a state that is not monitoring holds none.
+///
+/// Laid out in declaration order (`repr(C)`) so that what a phi query reads
+/// (the last arrival, the cached fit, the window's sample count and, to
+/// compute a fit, its sums) is contiguous: the first
+/// [`State::QUERY_BYTES`] = 64 bytes.
+#[derive(Clone, Debug)]
+#[repr(C)]
+pub(crate) struct State {
+    /// Arrival time of the last accepted heartbeat, in nanoseconds; only
+    /// meaningful while monitoring.
+    last_ns: u64,
+    /// The model's fit and the deadline for the current window, filled by
+    /// the first query after a change.
+    cache: FitCache,
+    window: Window,
+    /// What the model keeps beyond the window's sums; `None` for the models
+    /// that need nothing more (normal, Akka, exponential).
+    history: Option<Box<History>>,
+    /// The last arrival ended a suspicion and its interval was not learnt:
+    /// the next late interval will be (see
+    /// [`ArrivalKind::RecordedAfterSuspicion`]).
+    skipped_last: bool,
+    /// Recorded intervals `horizon_base` stays valid for, counting the
+    /// last one; 0 or 1 when it must be recomputed after the next (see
+    /// [`QuickBound::refresh`]).
+    budget: u16,
+    /// The sure horizon less Σx's part, in nanoseconds, while `budget > 1`.
+    horizon_base: f32,
+}
+
+/// Equality of what the detector knows; the cache is derived from it.
+impl PartialEq for State {
+    fn eq(&self, other: &Self) -> bool {
+        // Equal windows give equal histories, except for the estimates that
+        // depend on intervals already evicted.
+        let estimates = |s: &State| s.history.as_ref().and_then(|h| h.estimates());
+        self.window == other.window
+            && self.monitoring() == other.monitoring()
+            && (!self.monitoring() || self.last_ns == other.last_ns)
+            && estimates(self) == estimates(other)
+            && self.skipped_last == other.skipped_last
+    }
+}
+
+impl State {
+    /// Bytes from the start of a state that a phi query of the normal,
+    /// Akka or exponential model may read (the other models also read
+    /// their history).
+    pub(crate) const QUERY_BYTES: usize = std::mem::offset_of!(State, window) + Window::QUERY_BYTES;
+
+    pub(crate) fn new(params: &Params) -> State {
+        let capacity = params.config.max_sample_size();
+        State {
+            window: Window::with_capacity(capacity),
+            last_ns: 0,
+            history: History::for_config(&params.config),
+            skipped_last: false,
+            budget: 0,
+            horizon_base: 0.0,
+            cache: FitCache::default(),
+        }
+    }
+
+    /// A state without a window allocation, to be replaced before use. It
+    /// lets a container be allocated *before* the window that goes in it
+    /// (see the monitor's per-peer records).
+    pub(crate) fn placeholder() -> State {
+        State {
+            window: Window::unallocated(),
+            last_ns: 0,
+            history: None,
+            skipped_last: false,
+            budget: 0,
+            horizon_base: 0.0,
+            cache: FitCache::default(),
+        }
+    }
+
+    /// Whether a first heartbeat has been recorded: exactly when the window
+    /// holds samples (the first heartbeat seeds it, only `forget` and a new
+    /// state empty it).
+    #[inline]
+    pub(crate) fn monitoring(&self) -> bool {
+        !self.window.is_empty()
+    }
+
+    /// Records a heartbeat at `at`.
+    ///
+    /// The common case is one comparison: a later arrival within the sure
+    /// horizon (see [`FitCache`]) is recorded at once, and the horizon of
+    /// the new window computed for the next heartbeat. Everything else (the
+    /// first heartbeat, duplicates, out-of-order arrivals, and arrivals at
+    /// or past the horizon, which need the exact availability test) is in
+    /// [`State::heartbeat_slow`], out of line.
+    #[inline(always)]
+    pub(crate) fn heartbeat(
+        &mut self,
+        params: &Params,
+        at: Timestamp,
+    ) -> Result<Arrival, HeartbeatError> {
+        let at_ns = at.as_nanos();
+        // The horizon is 0 while not monitoring, so this also tests that.
+        if at_ns > self.last_ns && at_ns - self.last_ns < self.cache.horizon() {
+            let elapsed = at_ns - self.last_ns;
+            self.last_ns = at_ns;
+            // The horizon is at most `HORIZON_MAX_NS`: no saturation. (For a
+            // model with a history the horizon is only ever the exact cached
+            // deadline, and `push` keeps the history in step.)
+            self.record(params, micros_below_horizon(elapsed));
+            self.skipped_last = false;
+            let warning = elapsed >= params.warn_ns;
+            return Ok(Arrival::new(ArrivalKind::Recorded, elapsed, warning));
+        }
+        self.heartbeat_slow(params, at)
+    }
+
+    /// [`State::heartbeat`] for every arrival the sure horizon does not settle.
+    #[cold]
+    #[inline(never)]
+    fn heartbeat_slow(
+        &mut self,
+        params: &Params,
+        at: Timestamp,
+    ) -> Result<Arrival, HeartbeatError> {
+        let at_ns = at.as_nanos();
+        if !self.monitoring() {
+            self.clear();
+            for seed in params.seeds {
+                self.push(seed);
+            }
+            self.last_ns = at_ns;
+            self.skipped_last = false;
+            let horizon = self.fresh_horizon(params);
+            self.cache.invalidate_to(horizon);
+            return Ok(Arrival::new(ArrivalKind::First, 0, false));
+        }
+        if at_ns <= self.last_ns {
+            return if at_ns == self.last_ns {
+                Ok(Arrival::new(ArrivalKind::Duplicate, 0, false))
+            } else {
+                Err(HeartbeatError::OutOfOrder {
+                    last: Timestamp::from_nanos(self.last_ns),
+                    at,
+                })
+            };
+        }
+        let elapsed = at_ns - self.last_ns;
+        self.last_ns = at_ns;
+        // Available at arrival, judged on the state before this heartbeat:
+        // exactly `phi(at) < threshold`, because the exact deadline is
+        // calibrated against phi.
+        let available = params.quick.surely_available(elapsed, &self.window)
+            || self.below_threshold(params, elapsed);
+        if available || self.skipped_last {
+            self.record(params, micros_saturating(elapsed));
+            self.skipped_last = false;
+            let warning = elapsed >= params.warn_ns;
+            let kind = if available {
+                ArrivalKind::Recorded
+            } else {
+                ArrivalKind::RecordedAfterSuspicion
+            };
+            Ok(Arrival::new(kind, elapsed, warning))
+        } else {
+            self.skipped_last = true;
+            Ok(Arrival::new(ArrivalKind::AfterSuspicion, elapsed, false))
+        }
+    }
+
+    /// Records one interval in the window and the model's history.
+    #[inline]
+    pub(super) fn push(&mut self, micros: u32) {
+        if let Some(history) = &mut self.history {
+            history.before_push(&self.window, micros);
+        }
+        self.window.push(micros);
+    }
+
+    /// Records one interval, forgets the cached fit and deadline, and sets
+    /// the sure horizon of the new window: from Σx and `horizon_base` while
+    /// that is valid (no square root, and the window is known to be full),
+    /// else recomputed (see [`State::fresh_horizon`]). Every push is made
+    /// here, except the bootstrap seeds and a replay's, which reset
+    /// `budget` themselves.
+    #[inline(always)]
+    fn record(&mut self, params: &Params, micros: u32) {
+        let horizon = if self.budget > 1 {
+            // Only a full window of a model without a history has a budget
+            // (see `QuickBound::refresh`).
+            self.budget -= 1;
+            self.window.push_full(micros);
+            params.quick.amortized(&self.window, self.horizon_base)
+        } else {
+            self.push(micros);
+            self.fresh_horizon(params)
+        };
+        self.cache.invalidate_to(horizon);
+    }
+
+    /// The sure horizon of the current window computed afresh, with a new
+    /// `horizon_base` and budget where the model and window have one.
+    #[inline]
+    fn fresh_horizon(&mut self, params: &Params) -> u64 {
+        if params.quick.budget_len == 0 {
+            return params.quick.horizon(&self.window);
+        }
+        let (horizon, budget, base) = params.quick.refresh(&self.window);
+        self.budget = budget;
+        self.horizon_base = base;
+        horizon
+    }
+
+    /// Empties the window and the model's history.
+    fn clear(&mut self) {
+        self.skipped_last = false;
+        self.budget = 0;
+        self.window.clear();
+        if let Some(history) = &mut self.history {
+            history.clear();
+        }
+    }
+
+    #[inline]
+    pub(crate) fn fit(&self, params: &Params) -> Fit {
+        match self.cache.fit() {
+            Some(fit) => fit,
+            None => {
+                let fit = params
+                    .model
+                    .fit(&self.window, self.history.as_deref(), &params.fit);
+                self.cache.store_fit(&fit);
+                fit
+            }
+        }
+    }
+
+    /// Whether phi after a silence of `elapsed_ns` is below the configured
+    /// threshold: `elapsed_ns` before the deadline, which the empirical
+    /// model answers more cheaply with one phi evaluation than by finding
+    /// the deadline.
+    #[inline]
+    fn below_threshold(&self, params: &Params, elapsed_ns: u64) -> bool {
+        match params.model {
+            Model::Empirical => self.phi_after(params, elapsed_ns) < params.config.threshold(),
+            _ => elapsed_ns < self.deadline_ns(params),
+        }
+    }
+
+    /// Silence at which phi reaches the configured threshold.
+    #[inline]
+    fn deadline_ns(&self, params: &Params) -> u64 {
+        match self.cache.deadline() {
+            Some(d) => d,
+            None => {
+                let d = self.elapsed_at(params, &self.fit(params), params.y_threshold);
+                self.cache.store_deadline(d);
+                d
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn phi(&self, params: &Params, now: Timestamp) -> f64 {
+        let now_ns = now.as_nanos();
+        if !self.monitoring() || now_ns < self.last_ns {
+            return 0.0;
+        }
+        self.phi_after(params, now_ns - self.last_ns)
+    }
+
+    /// Phi after a silence of `elapsed_ns` since the last heartbeat.
+    #[inline]
+    fn phi_after(&self, params: &Params, elapsed_ns: u64) -> f64 {
+        params
+            .model
+            .phi(&self.fit(params), &self.history, &params.fit, elapsed_ns)
+    }
+
+    #[inline]
+    pub(crate) fn is_available(&self, params: &Params, now: Timestamp) -> bool {
+        let now_ns = now.as_nanos();
+        if !self.monitoring() || now_ns < self.last_ns {
+            return true;
+        }
+        now_ns - self.last_ns < self.deadline_ns(params)
+    }
+
+    #[inline]
+    pub(crate) fn deadline(&self, params: &Params) -> Option<Timestamp> {
+        self.monitoring().then(|| {
+            Timestamp::from_nanos(self.last_ns).saturating_add_nanos(self.deadline_ns(params))
+        })
+    }
+
+    pub(crate) fn deadline_at(&self, params: &Params, y_threshold: f64) -> Option<Timestamp> {
+        self.monitoring().then(|| {
+            Timestamp::from_nanos(self.last_ns).saturating_add_nanos(self.elapsed_at(
+                params,
+                &self.fit(params),
+                y_threshold,
+            ))
+        })
+    }
+
+    /// The shortest silence at which the model's standardised threshold
+    /// `y_threshold` is reached, given this state's `fit`.
+    #[inline]
+    pub(crate) fn elapsed_at(&self, params: &Params, fit: &Fit, y_threshold: f64) -> u64 {
+        params
+            .model
+            .elapsed_at(fit, &self.history, &params.fit, y_threshold)
+    }
+
+    /// Reads a word from each cache line of the state a phi query reads
+    /// (a record may straddle two), so that a caller can start the memory
+    /// loads of many states before using any. The value means nothing.
+    #[inline]
+    pub(crate) fn touch(&self) -> u64 {
+        // The first and the last of those fields (see the layout above).
+        self.last_ns ^ self.window.len() as u64
+    }
+
+    /// [`State::touch`] for the window slot the next heartbeat writes.
+    #[inline]
+    pub(crate) fn touch_window(&self) -> u64 {
+        u64::from(self.window.next_evicted().unwrap_or(0))
+    }
+
+    pub(crate) fn last_heartbeat(&self) -> Option<Timestamp> {
+        self.monitoring()
+            .then(|| Timestamp::from_nanos(self.last_ns))
+    }
+
+    /// Whether the peer is certainly still available at `now_ns` under the
+    /// threshold `quick` was prepared for: `true` guarantees
+    /// `now_ns < deadline_at(y)`; `false` means "maybe not, ask exactly".
+    /// Costs a few multiplications, no division, square root or fit.
+    #[inline]
+    pub(crate) fn surely_available(&self, quick: &QuickBound, now_ns: u64) -> bool {
+        if !self.monitoring() || now_ns < self.last_ns {
+            return true;
+        }
+        quick.surely_available(now_ns - self.last_ns, &self.window)
+    }
+
+    /// Back to "not monitoring", keeping the window's allocation (the next
+    /// heartbeat seeds it again).
+    pub(crate) fn forget(&mut self) {
+        self.clear();
+        self.cache.invalidate();
+    }
+
+    /// The window, for snapshots.
+    pub(crate) fn window(&self) -> &Window {
+        &self.window
+    }
+
+    /// Whether the last arrival's interval was left out of the window (so
+    /// the next one is learnt whatever its length), for snapshots and
+    /// replays.
+    pub(crate) fn skipped_last(&self) -> bool {
+        self.skipped_last
+    }
+
+    /// The model's estimates that the window does not determine (Bertier's),
+    /// for snapshots.
+    pub(crate) fn estimates(&self) -> Option<[f64; 2]> {
+        self.history.as_ref().and_then(|h| h.estimates())
+    }
+
+    /// Makes this state the one saved in a snapshot: the samples (oldest
+    /// first, at most the window's capacity) and the last arrival. The
+    /// running sums are recomputed from the samples, so every statistic,
+    /// phi and deadline is exactly that of the state that was saved.
+    #[cfg(feature = "serde")]
+    pub(crate) fn restore(
+        &mut self,
+        samples: &[u32],
+        estimates: Option<[f64; 2]>,
+        skipped_last: bool,
+        last: Timestamp,
+    ) {
+        self.clear();
+        self.skipped_last = skipped_last;
+        for &x in samples {
+            self.push(x);
+        }
+        if let (Some(history), Some(estimates)) = (&mut self.history, estimates) {
+            history.set_estimates(estimates);
+        }
+        self.last_ns = last.as_nanos();
+        self.cache.invalidate();
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        let micros = |x: f64| Duration::from_nanos((x * 1e3).round() as u64);
+        Stats {
+            samples: self.window.len(),
+            mean: micros(self.window.mean_micros()),
+            std_deviation: micros(self.window.std_dev_micros()),
+            last_heartbeat: self.last_heartbeat(),
+        }
+    }
+}
