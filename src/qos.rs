@@ -268,20 +268,17 @@ pub fn sweep(
                 group.state.replay(&params, a, true);
                 continue;
             };
-            // Deadlines grow with the threshold: the members that had
-            // already suspected the node at this arrival form a prefix.
-            // After a skipped interval the next one is learnt whatever its
-            // length; otherwise the members that had already suspected the
-            // node at this arrival skip it.
-            let skipping = if group.state.skipped_last() {
-                0
-            } else {
-                group
-                    .members
-                    .iter()
-                    .take_while(|&&m| deadlines[m] <= gap)
-                    .count()
-            };
+            // Each member decides by the detector's learning rule, on
+            // whether it still trusted the node at this arrival. Deadlines
+            // grow with the threshold and the rule never learns less for a
+            // member that trusted the node, so the members that do not
+            // learn the interval form a prefix.
+            let skipped_last = group.state.skipped_last();
+            let skipping = group
+                .members
+                .iter()
+                .take_while(|&&m| !params.learns(gap < deadlines[m], skipped_last))
+                .count();
             if skipping == group.members.len() {
                 group.decline(&params, a);
             } else if skipping == 0 {

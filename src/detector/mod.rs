@@ -39,13 +39,15 @@
 
 // One concept per file: `arrival` holds what a heartbeat returns, `params`
 // the constants derived from a configuration once, `state` the per-peer
-// rules (one heartbeat, one query), `horizon` the sure horizon that settles
-// most heartbeats with one comparison (and the microsecond rounding), and
-// `cache` the fit and deadline kept between heartbeats. The proofs behind the fast paths
+// rules (one heartbeat, one query), `learning` the rule for which intervals
+// the window learns, `horizon` the sure horizon that settles most heartbeats
+// with one comparison (and the microsecond rounding), and `cache` the fit
+// and deadline kept between heartbeats. The proofs behind the fast paths
 // are in the module docs of `horizon` and `cache`.
 mod arrival;
 mod cache;
 mod horizon;
+mod learning;
 mod params;
 mod state;
 #[cfg(test)]

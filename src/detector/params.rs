@@ -4,6 +4,7 @@
 //! all its peers; only [`State`](super::State) is per peer.
 
 use super::horizon::{micros_saturating, QuickBound};
+use super::learning;
 use crate::config::Config;
 use crate::model::{FitParams, Model};
 use crate::time::duration_nanos;
@@ -49,6 +50,15 @@ impl Params {
             ),
             config,
         }
+    }
+
+    /// Whether a detector with this configuration learns the interval that
+    /// an arrival ends: the rule of [`learning::learns`], read here so that
+    /// a choice of rule in the configuration would reach the detector and
+    /// the QoS replay without changing either.
+    #[inline]
+    pub(crate) fn learns(&self, available_at_arrival: bool, skipped_last: bool) -> bool {
+        learning::learns(available_at_arrival, skipped_last)
     }
 
     /// A [`QuickBound`] for another standardised threshold (a monitor's

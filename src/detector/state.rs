@@ -4,8 +4,8 @@
 //!
 //! A heartbeat is settled in the common case by one comparison against the
 //! sure horizon kept in the [`FitCache`] (see the `horizon` module), and
-//! otherwise by the exact availability test. Queries fill the cache once
-//! per change.
+//! otherwise by the exact availability test; which intervals are learnt is
+//! the `learning` module's rule. Queries fill the cache once per change.
 //! Configuration lives apart, in [`Params`], so that a monitor stores one
 //! copy for all its peers.
 
@@ -48,7 +48,7 @@ pub(crate) struct State {
     /// that need nothing more (normal, Akka, exponential).
     history: Option<Box<History>>,
     /// The last arrival ended a suspicion and its interval was not learnt:
-    /// the next late interval will be (see
+    /// the next late interval will be (see the `learning` module and
     /// [`ArrivalKind::RecordedAfterSuspicion`]).
     skipped_last: bool,
     /// Recorded intervals `horizon_base` stays valid for, counting the
@@ -134,6 +134,8 @@ impl State {
         if at_ns > self.last_ns && at_ns - self.last_ns < self.cache.horizon() {
             let elapsed = at_ns - self.last_ns;
             self.last_ns = at_ns;
+            // Surely available, so learnt whatever the last arrival did
+            // (`learning` asserts that the rule learns every such interval).
             // The horizon is at most `HORIZON_MAX_NS`: no saturation. (For a
             // model with a history the horizon is only ever the exact cached
             // deadline, and `push` keeps the history in step.)
@@ -182,7 +184,7 @@ impl State {
         // calibrated against phi.
         let available = params.quick.surely_available(elapsed, &self.window)
             || self.below_threshold(params, elapsed);
-        if available || self.skipped_last {
+        if params.learns(available, self.skipped_last) {
             self.record(params, micros_saturating(elapsed));
             self.skipped_last = false;
             let warning = elapsed >= params.warn_ns;

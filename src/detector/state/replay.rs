@@ -10,7 +10,8 @@ use crate::time::Timestamp;
 /// Used only by the QoS replay: the recording decision made outside the state.
 impl State {
     /// Feeds one arrival at `at_ns` like [`State::heartbeat`], except that
-    /// the caller decides whether the interval is learnt. A sweep over many
+    /// the caller decides whether the interval is learnt (by the rule of
+    /// [`Params::learns`], per threshold). A sweep over many
     /// thresholds shares one state while their decisions agree, and knows
     /// each threshold's deadline already. Returns `false` (and changes
     /// nothing) for an arrival earlier than the last one.

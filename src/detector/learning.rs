@@ -1,0 +1,80 @@
+//! Which inter-arrival intervals a detector's window learns: one pure
+//! function, [`learns`], used by the detector's heartbeat and by the QoS
+//! replay (`crate::qos`), so that the two cannot drift apart.
+//!
+//! # The rule
+//!
+//! An interval that ends a suspicion is not learnt, but never two in a row:
+//!
+//! * If the peer was available when the heartbeat arrived (judged on the
+//!   window before this heartbeat: `phi(arrival) < threshold`), the interval
+//!   is learnt.
+//! * If it was not, the interval is left out of the window (the arrival
+//!   time still advances), unless the previous interval was left out too.
+//!
+//! # Where it comes from
+//!
+//! The first half is Akka's `PhiAccrualFailureDetector`, which keeps "the
+//! first heartbeat after failure" out of the history "since a long pause
+//! will skew the stats": one long outage would otherwise inflate the mean
+//! and the spread and blind the detector for as many heartbeats as the
+//! window holds. The papers (Hayashibara et al. 2004; Chen, Toueg and
+//! Aguilera 2002) learn every interval; Cassandra's `ArrivalWindow` instead
+//! drops the intervals above a fixed maximum (`cassandra.fd_max_interval_ms`).
+//!
+//! The second half, never two in a row, is this crate's. Akka's rule alone
+//! can freeze a window: a peer that is alive on a slower rhythm than the
+//! window knows (a bootstrap estimate below the real interval, or a tight
+//! margin after the peer slowed down) is late at every heartbeat, so every
+//! interval is skipped, the window never learns the new rhythm, and a live
+//! peer is suspected forever. An outage ends with one late heartbeat; a
+//! slower rhythm is late every time. Learning the second late interval in a
+//! row keeps the outage out and still learns at least every other interval
+//! of the slower rhythm, so the window catches up. The price: of a second
+//! outage that follows the first without a single timely heartbeat in
+//! between, one interval is learnt.
+//!
+//! # What the callers rely on
+//!
+//! A later change may offer a choice of rule (skip suspected intervals as
+//! here, learn all intervals as in the papers, or Cassandra's maximum). The
+//! choice would be read in [`Params::learns`](super::Params::learns), which
+//! both callers go through, and any rule must keep two properties the
+//! callers rely on:
+//!
+//! * An arrival at which the peer was available is learnt. The heartbeat's
+//!   fast path records every arrival within the sure horizon (surely
+//!   available) without asking; the constant assertion below checks it.
+//!   (Cassandra's maximum would break this, and would need the interval as
+//!   an input and a test on the fast path.)
+//! * Learning does not decrease with availability: if an interval is learnt
+//!   by a detector that had suspected the peer, it is learnt by one that had
+//!   not. The QoS sweep shares one state among thresholds and relies on the
+//!   thresholds that do not learn an interval being the lowest ones.
+
+/// Whether the interval that an arrival ends is added to the window, given
+/// whether the peer was available at the arrival (judged on the window
+/// before it) and whether the previous interval was left out.
+#[inline]
+pub(crate) const fn learns(available_at_arrival: bool, skipped_last: bool) -> bool {
+    available_at_arrival || skipped_last
+}
+
+// The heartbeat's fast path records every arrival within the sure horizon
+// without asking the rule: an available arrival must always be learnt.
+const _: () = assert!(learns(true, false) && learns(true, true));
+
+#[cfg(test)]
+mod tests {
+    use super::learns;
+
+    #[test]
+    fn an_interval_that_ends_a_suspicion_is_not_learnt_never_two_in_a_row() {
+        // Available at the arrival: learnt, whatever came before.
+        assert!(learns(true, false));
+        assert!(learns(true, true));
+        // Suspected at the arrival: left out, unless the last one was too.
+        assert!(!learns(false, false));
+        assert!(learns(false, true));
+    }
+}
