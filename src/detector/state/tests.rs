@@ -2,9 +2,9 @@
 //! passes the exact deadline, stays close to it, and arrivals either side of
 //! it decide as the exact availability test does.
 
-use super::super::horizon::HORIZON_MAX_NS;
 use super::*;
 use crate::config::Config;
+use crate::detector::horizon::HORIZON_MAX_NS;
 use crate::window::MAX_SAMPLE_SIZE;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
