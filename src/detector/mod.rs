@@ -21,7 +21,7 @@
 //!   heartbeat, while a peer that is late at every heartbeat is alive on a
 //!   slower rhythm than the window knows, and skipping every interval would
 //!   freeze the window and suspect it forever (a tight margin or a
-//!   bootstrap estimate above the real interval is enough). The second late
+//!   bootstrap estimate below the real interval is enough). The second late
 //!   interval in a row is therefore recorded
 //!   ([`ArrivalKind::RecordedAfterSuspicion`]).
 //! * **Bad input** (lessons from the Rust crates that panic or go blind): a

@@ -11,10 +11,10 @@ use crate::time::Timestamp;
 impl State {
     /// Feeds one arrival at `at_ns` like [`State::heartbeat`], except that
     /// the caller decides whether the interval is learnt (by the rule of
-    /// [`Params::learns`], per threshold). A sweep over many
-    /// thresholds shares one state while their decisions agree, and knows
-    /// each threshold's deadline already. Returns `false` (and changes
-    /// nothing) for an arrival earlier than the last one.
+    /// [`Params::learns`], per threshold). A sweep over many thresholds
+    /// shares one state while their decisions agree, and knows each
+    /// threshold's deadline already. Returns `false` (and changes nothing)
+    /// for an arrival earlier than the last one.
     pub(crate) fn replay(&mut self, params: &Params, at_ns: u64, record: bool) -> bool {
         if !self.monitoring() {
             return self.heartbeat(params, Timestamp::from_nanos(at_ns)).is_ok();
