@@ -6145,6 +6145,7 @@ fn solve_cubic(u: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::model::monotone_checks;
+    use rand::RngExt;
 
     /// 60-digit mpmath values of softplus(u)/ln 10, written by
     /// `tools/gen_akka.py --reference`.
@@ -6328,7 +6329,7 @@ mod tests {
         let mut rng = monotone_checks::rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..200_000 {
             // Random bit patterns cover every exponent, both signs.
-            let y = f64::from_bits((rng.uniform() * (u64::MAX as f64)) as u64);
+            let y = f64::from_bits((rng.random::<f64>() * (u64::MAX as f64)) as u64);
             if y.is_nan() {
                 continue;
             }
@@ -6376,7 +6377,7 @@ mod tests {
         let mut starts = vec![0.0, 5e-324, 1e-300, 1e-20, 1e-9, 1e-3];
         let mut rng = monotone_checks::rng(12345);
         for _ in 0..150 {
-            starts.push(-25.0 + 50.0 * rng.uniform());
+            starts.push(-25.0 + 50.0 * rng.random::<f64>());
         }
         for k in -8..=16 {
             starts.push(10f64.powi(k));
@@ -6394,7 +6395,7 @@ mod tests {
         for k in 0..40 {
             monotone_checks::walk_adjacent(
                 phi_from_y,
-                -2.0 + 4.0 * f64::from(k) / 40.0 + 1e-3 * rng.uniform(),
+                -2.0 + 4.0 * f64::from(k) / 40.0 + 1e-3 * rng.random::<f64>(),
                 250_000,
             );
         }
@@ -6450,7 +6451,7 @@ mod tests {
         // thresholds and beyond (the calibration itself is tested in mod.rs).
         let mut rng = monotone_checks::rng(777);
         for _ in 0..2_000 {
-            let p = 10f64.powf(-300.0 + 608.0 * rng.uniform());
+            let p = 10f64.powf(-300.0 + 608.0 * rng.random::<f64>());
             let y = y_from_phi(p);
             assert!(y.is_finite(), "y_from_phi({p}) = {y}");
             let back = phi_from_y(y);

@@ -4746,6 +4746,7 @@ fn calibrate(z: f64, p: f64, lo: f64, hi: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::model::monotone_checks;
+    use rand::RngExt;
 
     /// 50-digit mpmath values of `-log10 Q(z)`, written by
     /// `tools/gen_normal_tail_reference.py`.
@@ -4892,7 +4893,7 @@ mod tests {
         let mut rng = monotone_checks::rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..200_000 {
             // Random bit patterns cover every exponent, both signs.
-            let z = f64::from_bits((rng.uniform() * (u64::MAX as f64)) as u64);
+            let z = f64::from_bits((rng.random::<f64>() * (u64::MAX as f64)) as u64);
             if z.is_nan() {
                 continue;
             }
@@ -4919,7 +4920,7 @@ mod tests {
         let mut starts = vec![0.0, 5e-324, 1e-300, 1e-20, 1e-9, 1e-3];
         let mut rng = monotone_checks::rng(12345);
         for _ in 0..150 {
-            starts.push(-38.0 + 48.0 * rng.uniform());
+            starts.push(-38.0 + 48.0 * rng.random::<f64>());
         }
         for k in -8..=16 {
             starts.push(10f64.powi(k));
@@ -4937,7 +4938,7 @@ mod tests {
         for k in 0..40 {
             monotone_checks::walk_adjacent(
                 phi_from_z,
-                -1.0 + 3.0 * f64::from(k) / 40.0 + 1e-3 * rng.uniform(),
+                -1.0 + 3.0 * f64::from(k) / 40.0 + 1e-3 * rng.random::<f64>(),
                 250_000,
             );
         }
@@ -5024,11 +5025,11 @@ mod tests {
         }
         let mut rng = monotone_checks::rng(777);
         for _ in 0..2_000 {
-            let p = 10f64.powf(-300.0 + 600.0 * rng.uniform());
+            let p = 10f64.powf(-300.0 + 600.0 * rng.random::<f64>());
             assert_calibrated(p);
         }
         for _ in 0..2_000 {
-            assert_calibrated(0.01 + 20.0 * rng.uniform());
+            assert_calibrated(0.01 + 20.0 * rng.random::<f64>());
         }
         // Smallest positive inputs and the top of the range still work.
         assert_calibrated(5e-324);
