@@ -48,7 +48,7 @@ the JVM's own u; the factor 8 is exact) and then:
 After rounding, the script replays the Rust evaluation in IEEE binary64
 (Python floats are binary64, math.* is not used and the Rust code uses no
 fused multiply-add), checks the conditions of the monotonicity argument
-of fastmath::piece8 (documented at piece10) on every piece, and lowers the linear coefficient of a piece by
+of fastmath::piece8 (in the module doc of src/model/fastmath.rs) on every piece, and lowers the linear coefficient of a piece by
 single ulps where needed so that each piece ends at or below the value
 where the next begins (and the last piece's only value, at u = 37, at or
 below the value of the u > 37 formula at the first y that uses it).  It

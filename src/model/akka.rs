@@ -67,9 +67,9 @@
 //! doubles. `s` is non-decreasing in y (each rounding is monotone and the
 //! factors keep their signs). Within a piece the evaluation order of
 //! `fastmath::piece8` keeps the increasing convex pieces monotone between
-//! adjacent local variables (see its documentation for the argument),
-//! which matters for |u| ≲ 4, where phi moves by less than an ulp per step
-//! of y. At every piece boundary and at u = 37 the generator replays the
+//! adjacent local variables (the argument is in the `fastmath` module
+//! documentation), which matters for |u| ≲ 4, where phi moves by less than
+//! an ulp per step of y. At every piece boundary and at u = 37 the generator replays the
 //! evaluation and lowers the linear coefficient by single ulps until each
 //! piece ends at or below the value where the next begins. Beyond
 //! |u| = 37, phi moves by several ulps per step of y, far more than the

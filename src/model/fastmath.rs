@@ -25,6 +25,32 @@
 //! `tools/gen_normal_tail.py` (the normal tail needed them first), computed
 //! with mpmath from first principles; nothing is copied from another
 //! library.
+//!
+//! # Monotone table pieces
+//!
+//! [`piece10`] (and [`piece8`]) evaluate an increasing convex piece as
+//! `c0 + t (c1 + z(q))`, with `z(q) = q (c2 + c3 q + ...)` at the multiple
+//! `q` of `2^-49` nearest to `t`, so that the result never decreases as `t`
+//! grows, even between adjacent doubles where the function moves by less
+//! than an ulp.
+//!
+//! For a convex piece, `z(t) = (p(t) - c0)/t - c1` increases with `t`, and
+//! on our pieces `z <= 1.1 t z'`. From one grid
+//! point to the next, `z` therefore grows by at least
+//! `z'·2^-49 >= z·2^-49/(1.1 q)`, which exceeds the evaluation errors at
+//! both points together: the usual rounding-error bound gives at most
+//! `5.7·2^-53·z` each when `|c3| + |c4| + ... <= c2/8`, a margin of 1.28
+//! (the actual errors are smaller; the generators check the conditions on
+//! every piece and measure the margin on samples, at least 2.5). So the
+//! computed `z(q)` is a non-decreasing step function of `t`. The three
+//! outer operations then combine only non-negative, non-decreasing,
+//! separately rounded quantities (`t`, `c1 + z`, their product, `c0 +` it),
+//! and rounding preserves order, so the result cannot decrease.
+//! Evaluating `z` at `t` itself instead lets its rounding noise step back
+//! by an ulp from one `t` to the next; that surfaced as 1-ulp decreases of
+//! phi in about 1 of 10^8 adjacent pairs where phi is flattest. Rounding
+//! `t` changes the result by at most `t z'·2^-50`, below 4e-17 relative on
+//! our tables (a third of an ulp at worst).
 
 use std::f64::consts::LN_2;
 
@@ -121,23 +147,8 @@ pub(crate) fn piece8(c: &[f64; 8], t: f64) -> f64 {
 /// scheme, which halves the latency of Horner's. (The same holds for the
 /// degree-7 [`piece8`].)
 ///
-/// Why it is monotone. For a convex piece `z(t) = (p(t) - c0)/t - c1`
-/// increases with `t`, and on our pieces `z <= 1.1 t z'`. From one grid
-/// point to the next, `z` therefore grows by at least
-/// `z'·2^-49 >= z·2^-49/(1.1 q)`, which exceeds the evaluation errors at
-/// both points together: the usual rounding-error bound gives at most
-/// `5.7·2^-53·z` each when `|c3| + |c4| + ... <= c2/8`, a margin of 1.28
-/// (the actual errors are smaller; the generators check the conditions on
-/// every piece and measure the margin on samples, at least 2.5). So the
-/// computed `z(q)` is a non-decreasing step function of `t`. The three
-/// outer operations then combine only non-negative, non-decreasing,
-/// separately rounded quantities (`t`, `c1 + z`, their product, `c0 +` it),
-/// and rounding preserves order, so the result cannot decrease.
-/// Evaluating `z` at `t` itself instead lets its rounding noise step back
-/// by an ulp from one `t` to the next; that surfaced as 1-ulp decreases of
-/// phi in about 1 of 10^8 adjacent pairs where phi is flattest. Rounding
-/// `t` changes the result by at most `t z'·2^-50`, below 4e-17 relative on
-/// our tables (a third of an ulp at worst). The operation order is
+/// Why this order keeps such pieces monotone is argued in the module
+/// documentation ("Monotone table pieces"). The operation order is
 /// replayed by the generators.
 #[inline(always)]
 pub(crate) fn piece10(c: &[f64; 10], t: f64) -> f64 {

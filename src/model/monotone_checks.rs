@@ -1,5 +1,6 @@
-//! Shared test checks for the models' table-driven phi functions: that they
-//! never decrease, between adjacent doubles and inside a table piece.
+//! Shared test helpers for the models: a seeded generator, and checks that
+//! the table-driven phi functions never decrease, between adjacent doubles
+//! and inside a table piece.
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
