@@ -212,8 +212,9 @@ fn upper_asymptotic(z: f64) -> f64 {
 /// binary64 grid itself: a doubling search of at most 64 ulp steps
 /// from the Newton result, followed by bisection over the ordered bit
 /// patterns (at most 66 steps). All loops are bounded. Typically 5 to 20
-/// evaluations of `phi_from_z` (0.2 to 0.6 µs measured); for a subnormal
-/// `phi` (below 2.2e-308), where subnormal arithmetic is slow, up to 3.5 µs.
+/// evaluations of `phi_from_z`, more for a subnormal `phi` (below
+/// 2.2e-308), where subnormal arithmetic is also slow: it runs once per
+/// threshold, not per query.
 pub(crate) fn z_from_phi(phi: f64) -> f64 {
     if phi.is_nan() || phi == f64::INFINITY {
         return f64::INFINITY;
