@@ -18,11 +18,24 @@
 //! | [`first_heartbeat_estimate`](ConfigBuilder::first_heartbeat_estimate) | 1 s | the interval assumed until real ones are learnt |
 //! | [`model`](ConfigBuilder::model) | [`Model::Normal`] | see [`Model`] |
 //! | [`interval_warning_fraction`](ConfigBuilder::interval_warning_fraction) | 2/3 | an interval above this fraction of the pause is flagged |
+//!
+//! Two knobs serve one model each, 2W-FD's
+//! [`short_window`](ConfigBuilder::short_window) and Bertier's
+//! [`bertier`](ConfigBuilder::bertier) constants; their defaults are the
+//! model module's (`model::params`), and the configuration hands them to
+//! the model as one set of model parameters.
 
+mod builder;
+mod error;
+
+pub use builder::ConfigBuilder;
+pub use error::ConfigError;
+
+use crate::model::history::History;
+use crate::model::params::{ModelParams, DEFAULT_BERTIER, DEFAULT_SHORT_WINDOW};
 use crate::model::{FitParams, Model};
 use crate::time::duration_nanos;
 use crate::window::MAX_SAMPLE_SIZE;
-use std::fmt;
 use std::time::Duration;
 
 /// The largest accepted threshold. Phi grows without bound, so larger values
@@ -78,13 +91,6 @@ struct ConfigFields {
     bertier: [f64; 3],
 }
 
-/// 2W-FD's short window by default: the last arrival alone, as in the paper's
-/// experiments.
-const DEFAULT_SHORT_WINDOW: usize = 1;
-
-/// Bertier's constants by default: β = 1, φ = 4, γ = 0.1, the paper's.
-const DEFAULT_BERTIER: [f64; 3] = [1.0, 4.0, 0.1];
-
 #[cfg(feature = "serde")]
 fn default_short_window() -> usize {
     DEFAULT_SHORT_WINDOW
@@ -106,18 +112,12 @@ impl Default for Config {
 impl Config {
     /// A builder starting from [`Config::default`].
     pub fn builder() -> ConfigBuilder {
-        ConfigBuilder {
-            fields: Config::default().fields,
-            error: None,
-        }
+        ConfigBuilder::from_fields(Config::default().fields)
     }
 
     /// A builder starting from this configuration.
     pub fn to_builder(&self) -> ConfigBuilder {
-        ConfigBuilder {
-            fields: self.fields.clone(),
-            error: None,
-        }
+        ConfigBuilder::from_fields(self.fields.clone())
     }
 
     /// Settings derived from the interval at which the peer sends heartbeats,
@@ -213,6 +213,14 @@ impl Config {
         self.fields.bertier
     }
 
+    /// The settings only one model reads (see `model::params`).
+    pub(crate) fn model_params(&self) -> ModelParams {
+        ModelParams {
+            short_window: self.fields.short_window,
+            bertier: self.fields.bertier,
+        }
+    }
+
     pub(crate) fn fit_params(&self) -> FitParams {
         FitParams {
             pause_ns: duration_nanos(self.fields.acceptable_pause) as f64,
@@ -271,6 +279,24 @@ impl Config {
     }
 }
 
+impl History {
+    /// The history the model of `config` needs, if any. Defined here rather
+    /// than in `model::history` so that the model module never depends on
+    /// `Config`.
+    pub(crate) fn for_config(config: &Config) -> Option<Box<History>> {
+        // The sending period that sequence numbers are reconstructed from.
+        let period_us = u64::try_from(config.first_heartbeat_estimate().as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        History::new(
+            config.model(),
+            config.max_sample_size(),
+            period_us,
+            &config.model_params(),
+        )
+    }
+}
+
 fn non_negative(field: &'static str, value: f64) -> Result<(), ConfigError> {
     if value.is_finite() && value >= 0.0 {
         Ok(())
@@ -301,226 +327,6 @@ impl From<Config> for ConfigFields {
         config.fields
     }
 }
-
-/// Builds a [`Config`], checking every value in [`ConfigBuilder::build`].
-///
-/// Setters never fail; the first invalid value is reported by `build`.
-#[derive(Clone, Debug)]
-#[must_use = "a builder does nothing until `build` is called"]
-pub struct ConfigBuilder {
-    fields: ConfigFields,
-    error: Option<ConfigError>,
-}
-
-impl ConfigBuilder {
-    /// The suspicion model (default [`Model::Normal`]).
-    pub fn model(mut self, model: Model) -> Self {
-        self.fields.model = model;
-        self
-    }
-
-    /// The phi threshold: finite, above 0 (default 8). Phi 8 stands for a
-    /// one-in-10⁸ chance, under the model, that a live peer's heartbeat is
-    /// still this late.
-    pub fn threshold(mut self, threshold: f64) -> Self {
-        self.fields.threshold = threshold;
-        self
-    }
-
-    /// The window size in intervals, 1 to 2²⁴ (default 1000).
-    pub fn max_sample_size(mut self, samples: usize) -> Self {
-        self.fields.max_sample_size = samples;
-        self
-    }
-
-    /// The floor on the standard deviation, above zero (default 100 ms).
-    ///
-    /// Without it a very regular link would make phi explode at the first
-    /// slightly late heartbeat.
-    pub fn min_std_deviation(mut self, d: Duration) -> Self {
-        self.fields.min_std_deviation = d;
-        self
-    }
-
-    /// [`min_std_deviation`](Self::min_std_deviation) in fractional milliseconds.
-    pub fn min_std_deviation_ms(self, ms: f64) -> Self {
-        self.millis("min_std_deviation", ms, |b, d| b.min_std_deviation(d))
-    }
-
-    /// The acceptable heartbeat pause, zero or more (default 3 s).
-    ///
-    /// It is added to the mean interval: the first `pause` of extra silence
-    /// raises no suspicion. It absorbs garbage-collection pauses, lost
-    /// heartbeats and transient network failures.
-    pub fn acceptable_pause(mut self, d: Duration) -> Self {
-        self.fields.acceptable_pause = d;
-        self
-    }
-
-    /// [`acceptable_pause`](Self::acceptable_pause) in fractional milliseconds.
-    pub fn acceptable_pause_ms(self, ms: f64) -> Self {
-        self.millis("acceptable_pause", ms, |b, d| b.acceptable_pause(d))
-    }
-
-    /// The interval assumed before any is observed, above zero (default 1 s).
-    ///
-    /// The window is seeded with `estimate − estimate/4` and
-    /// `estimate + estimate/4` at the first heartbeat, as Akka does, so a
-    /// peer that sends only one heartbeat still becomes suspected.
-    pub fn first_heartbeat_estimate(mut self, d: Duration) -> Self {
-        self.fields.first_heartbeat_estimate = d;
-        self
-    }
-
-    /// [`first_heartbeat_estimate`](Self::first_heartbeat_estimate) in fractional milliseconds.
-    pub fn first_heartbeat_estimate_ms(self, ms: f64) -> Self {
-        self.millis("first_heartbeat_estimate", ms, |b, d| {
-            b.first_heartbeat_estimate(d)
-        })
-    }
-
-    /// Recorded intervals of at least `fraction × acceptable pause` are
-    /// flagged (default 2/3, Akka's value). Finite and above 0.
-    pub fn interval_warning_fraction(mut self, fraction: f64) -> Self {
-        self.fields.interval_warning_fraction = fraction;
-        self
-    }
-
-    /// 2W-FD's short window, in arrivals: 1 (the default, the last arrival
-    /// alone) to `max_sample_size`. Used by [`Model::TwoWindow`] only.
-    ///
-    /// Smaller reacts faster when the link suddenly slows down; larger
-    /// smooths single late heartbeats.
-    pub fn short_window(mut self, arrivals: usize) -> Self {
-        self.fields.short_window = arrivals;
-        self
-    }
-
-    /// Bertier's constants: the margin is `β·delay + φ·variation`, both
-    /// estimates moving by a fraction `γ` of each new prediction error
-    /// (defaults β = 1, φ = 4, γ = 0.1, the paper's). β and φ finite and
-    /// non-negative, γ in (0, 1]. Used by [`Model::Bertier`] only.
-    pub fn bertier(mut self, beta: f64, phi: f64, gamma: f64) -> Self {
-        self.fields.bertier = [beta, phi, gamma];
-        self
-    }
-
-    /// Checks every value and returns the configuration.
-    ///
-    /// # Errors
-    ///
-    /// The first invalid value, as a [`ConfigError`] naming its field.
-    pub fn build(self) -> Result<Config, ConfigError> {
-        match self.error {
-            Some(e) => Err(e),
-            None => Config::validate(self.fields),
-        }
-    }
-
-    fn millis(
-        mut self,
-        field: &'static str,
-        ms: f64,
-        set: impl FnOnce(Self, Duration) -> Self,
-    ) -> Self {
-        // Duration::try_from_secs_f64 rejects NaN, negatives and overflow
-        // instead of panicking like `from_secs_f64`.
-        match Duration::try_from_secs_f64(ms / 1e3) {
-            Ok(d) if ms.is_finite() => set(self, d),
-            _ => {
-                self.error
-                    .get_or_insert(ConfigError::InvalidMillis { field, value: ms });
-                self
-            }
-        }
-    }
-}
-
-/// Why a configuration value was refused.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// A number that must be finite and above zero was not.
-    NotPositive {
-        /// The configuration field.
-        field: &'static str,
-        /// The value given.
-        value: f64,
-    },
-    /// A number above its upper bound.
-    OutOfRange {
-        /// The configuration field.
-        field: &'static str,
-        /// The value given.
-        value: f64,
-        /// The largest accepted value.
-        max: f64,
-    },
-    /// A window size outside `1..=2^24`.
-    SampleSize {
-        /// The value given.
-        value: usize,
-    },
-    /// A duration that must be above zero was zero.
-    ZeroDuration {
-        /// The configuration field.
-        field: &'static str,
-    },
-    /// A duration in milliseconds that is NaN, infinite, negative or too large.
-    InvalidMillis {
-        /// The configuration field.
-        field: &'static str,
-        /// The value given, in milliseconds.
-        value: f64,
-    },
-    /// A number that must be finite and zero or more was not.
-    Negative {
-        /// The configuration field.
-        field: &'static str,
-        /// The value given.
-        value: f64,
-    },
-    /// A model name that is not one of [`Model::ALL`]'s names.
-    UnknownModel {
-        /// The name given.
-        name: String,
-    },
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::NotPositive { field, value } => {
-                write!(f, "{field} must be a finite number above 0, got {value}")
-            }
-            ConfigError::Negative { field, value } => {
-                write!(f, "{field} must be a finite number, 0 or more, got {value}")
-            }
-            ConfigError::OutOfRange { field, value, max } => {
-                write!(f, "{field} must be at most {max:e}, got {value}")
-            }
-            ConfigError::SampleSize { value } => write!(
-                f,
-                "max_sample_size must be between 1 and {MAX_SAMPLE_SIZE}, got {value}"
-            ),
-            ConfigError::ZeroDuration { field } => write!(f, "{field} must be above zero"),
-            ConfigError::InvalidMillis { field, value } => write!(
-                f,
-                "{field} must be a finite, non-negative number of milliseconds, got {value}"
-            ),
-            ConfigError::UnknownModel { name } => {
-                write!(f, "unknown model {name:?}: expected one of ")?;
-                for (i, m) in Model::ALL.iter().enumerate() {
-                    let sep = if i == 0 { "" } else { ", " };
-                    write!(f, "{sep}{m}")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 #[cfg(test)]
 mod tests {
@@ -648,6 +454,38 @@ mod tests {
                 value: -1.0
             }
         );
+    }
+
+    #[test]
+    fn an_unknown_model_name_converts_into_a_config_error() {
+        let parse = |name: &str| -> Result<Model, ConfigError> { Ok(name.parse::<Model>()?) };
+        let err = parse("weibull").unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::UnknownModel {
+                name: "weibull".to_string()
+            }
+        );
+        // The same message as the model's own error, naming every model.
+        let parse_err = "weibull".parse::<Model>().unwrap_err();
+        assert_eq!(err.to_string(), parse_err.to_string());
+        for m in Model::ALL {
+            assert!(err.to_string().contains(m.name()), "{err}");
+        }
+    }
+
+    #[test]
+    fn model_params_carry_the_model_specific_settings() {
+        let c = Config::default();
+        assert_eq!(c.model_params().short_window, 1);
+        assert_eq!(c.model_params().bertier, [1.0, 4.0, 0.1]);
+        let c = Config::builder()
+            .short_window(5)
+            .bertier(2.0, 3.0, 0.5)
+            .build()
+            .unwrap();
+        assert_eq!(c.model_params().short_window, c.short_window());
+        assert_eq!(c.model_params().bertier, [2.0, 3.0, 0.5]);
     }
 
     #[cfg(feature = "serde")]

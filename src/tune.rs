@@ -58,7 +58,7 @@ impl std::str::FromStr for Detection {
         if s.trim().eq_ignore_ascii_case("timeout") {
             Ok(Detection::Timeout)
         } else {
-            s.parse::<Model>().map(Detection::Phi)
+            Ok(Detection::Phi(s.parse::<Model>()?))
         }
     }
 }

@@ -304,9 +304,12 @@ impl State {
     /// Phi after a silence of `elapsed_ns` since the last heartbeat.
     #[inline]
     fn phi_after(&self, params: &Params, elapsed_ns: u64) -> f64 {
-        params
-            .model
-            .phi(&self.fit(params), &self.history, &params.fit, elapsed_ns)
+        params.model.phi(
+            &self.fit(params),
+            self.history.as_deref(),
+            &params.fit,
+            elapsed_ns,
+        )
     }
 
     #[inline]
@@ -341,7 +344,7 @@ impl State {
     pub(crate) fn elapsed_at(&self, params: &Params, fit: &Fit, y_threshold: f64) -> u64 {
         params
             .model
-            .elapsed_at(fit, &self.history, &params.fit, y_threshold)
+            .elapsed_at(fit, self.history.as_deref(), &params.fit, y_threshold)
     }
 
     /// Reads a word from each cache line of the state a phi query reads

@@ -17,7 +17,7 @@
 //! of a period still counts as one. (Rounding to the nearest whole period
 //! counted a heartbeat delayed by more than half a period as two, and the
 //! short interval after it as one more: three periods for two, which
-//! pulled the estimate early for a whole window; on the simulated WAN link
+//! pulled the estimate early for a whole window; on the WAN link model
 //! of `papers/models-compared.md` the 1/4 rule cut Chen's mistakes at fast
 //! settings to a third.) The period itself is then estimated from the data,
 //! `η = Σx / Σs` over the window: the mean time per sending period. Relative

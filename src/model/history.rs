@@ -4,13 +4,15 @@
 //! variance. The others keep a little more, updated with every recorded
 //! interval: Chen's lag sum, Bertier's error estimates, a sorted copy of the
 //! window. A detector holds a [`History`] only for those models, boxed, so
-//! the common case pays one pointer for it.
+//! the common case pays one pointer for it. A detector builds its history
+//! from its configuration with `History::for_config`, which lives in
+//! `config`: `config` may import this module, never the reverse.
 
 use super::bertier::Bertier;
 use super::expected_arrival::Lag;
+use super::params::ModelParams;
 use super::sorted_window::SortedWindow;
 use super::Model;
-use crate::config::Config;
 use crate::window::Window;
 
 /// Per-detector state of the models that need more than the window's sums.
@@ -32,25 +34,28 @@ pub(crate) enum History {
 }
 
 impl History {
-    /// The history the model of `config` needs, if any.
-    pub(crate) fn for_config(config: &Config) -> Option<Box<History>> {
-        let capacity = config.max_sample_size();
-        // The sending period that sequence numbers are reconstructed from.
-        let period_us = u64::try_from(config.first_heartbeat_estimate().as_micros())
-            .unwrap_or(u64::MAX)
-            .max(1);
-        let history = match config.model() {
+    /// The history `model` needs, if any, for a window of `capacity`
+    /// intervals from a peer expected to send every `period_us`
+    /// microseconds (the period sequence numbers are reconstructed from;
+    /// at least 1).
+    pub(crate) fn new(
+        model: Model,
+        capacity: usize,
+        period_us: u64,
+        params: &ModelParams,
+    ) -> Option<Box<History>> {
+        let history = match model {
             Model::Normal | Model::Akka | Model::Exponential => return None,
             Model::Chen => History::Chen(Lag::new(capacity, period_us)),
             Model::TwoWindow => History::TwoWindow {
                 long: Lag::new(capacity, period_us),
                 // `short_window` arrivals span one interval fewer.
                 short: Lag::new(
-                    config.short_window().saturating_sub(1).min(capacity),
+                    params.short_window.saturating_sub(1).min(capacity),
                     period_us,
                 ),
             },
-            Model::Bertier => History::Bertier(Bertier::new(capacity, period_us, config.bertier())),
+            Model::Bertier => History::Bertier(Bertier::new(capacity, period_us, params.bertier)),
             Model::Empirical => History::Empirical(SortedWindow::with_capacity(capacity)),
         };
         Some(Box::new(history))

@@ -38,10 +38,10 @@ pub(crate) mod history;
 mod monotone_checks;
 pub(crate) mod normal;
 pub(crate) mod normal_tail;
+pub(crate) mod params;
 pub(crate) mod sorted_window;
 pub(crate) mod two_window;
 
-use crate::config::ConfigError;
 use crate::window::Window;
 use history::History;
 use std::fmt;
@@ -162,7 +162,7 @@ impl Model {
     }
 
     /// Location and scale for the current window. `history` is the one
-    /// [`History::for_config`] made for this model and fed with the window's
+    /// [`History::new`] made for this model and fed with the window's
     /// samples.
     #[inline]
     pub(crate) fn fit(self, window: &Window, history: Option<&History>, params: &FitParams) -> Fit {
@@ -187,21 +187,15 @@ impl Model {
     /// standardised silence, except for [`Model::Empirical`], whose phi is
     /// read off the sorted window.
     #[inline]
-    ///
-    /// `history` is taken by reference to its box, not as `Option<&History>`:
-    /// that would load the box's pointer at every call, and the
-    /// location–scale models, on a nanosecond path, never look at it.
     pub(crate) fn phi(
         self,
         fit: &Fit,
-        history: &Option<Box<History>>,
+        history: Option<&History>,
         params: &FitParams,
         elapsed_ns: u64,
     ) -> f64 {
-        if self == Model::Empirical {
-            if let Some(History::Empirical(sorted)) = history.as_deref() {
-                return empirical::phi(sorted, fit, params, elapsed_ns);
-            }
+        if let (Model::Empirical, Some(History::Empirical(sorted))) = (self, history) {
+            return empirical::phi(sorted, fit, params, elapsed_ns);
         }
         self.phi_from_y(fit.standardise(elapsed_ns))
     }
@@ -212,11 +206,11 @@ impl Model {
     pub(crate) fn elapsed_at(
         self,
         fit: &Fit,
-        history: &Option<Box<History>>,
+        history: Option<&History>,
         params: &FitParams,
         y_threshold: f64,
     ) -> u64 {
-        match (self, history.as_deref()) {
+        match (self, history) {
             (Model::Empirical, Some(History::Empirical(sorted))) => {
                 empirical::elapsed_at(sorted, fit, params, y_threshold)
             }
@@ -261,16 +255,54 @@ impl fmt::Display for Model {
 }
 
 impl FromStr for Model {
-    type Err = ConfigError;
+    type Err = ParseModelError;
 
+    /// Parses a model's [name](Model::name), ignoring ASCII case and
+    /// surrounding whitespace.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Model::ALL
             .into_iter()
             .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| ConfigError::UnknownModel {
+            .ok_or_else(|| ParseModelError {
                 name: s.to_string(),
             })
     }
+}
+
+/// A model name that is not one of [`Model::ALL`]'s names, from
+/// [`Model`]'s [`FromStr`]. Its message lists the accepted names.
+///
+/// Converts into [`ConfigError::UnknownModel`](crate::ConfigError::UnknownModel)
+/// with `?`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseModelError {
+    name: String,
+}
+
+impl ParseModelError {
+    /// The name given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Display for ParseModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_unknown_model(f, &self.name)
+    }
+}
+
+impl std::error::Error for ParseModelError {}
+
+/// The message for an unknown model name, naming the accepted ones (shared
+/// with `ConfigError::UnknownModel`).
+pub(crate) fn write_unknown_model(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+    write!(f, "unknown model {name:?}: expected one of ")?;
+    for (i, m) in Model::ALL.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        write!(f, "{sep}{m}")?;
+    }
+    Ok(())
 }
 
 /// The configuration values a fit needs, in nanoseconds as `f64`.
@@ -516,6 +548,7 @@ mod tests {
         }
         assert_eq!(" AKKA ".parse::<Model>().unwrap(), Model::Akka);
         let err = "weibull".parse::<Model>().unwrap_err();
+        assert_eq!(err.name(), "weibull");
         assert!(err.to_string().contains("weibull"), "{err}");
     }
 

@@ -1,11 +1,15 @@
-//! Shared test checks for the models' table-driven phi functions: that they
-//! never decrease, between adjacent doubles and inside a table piece.
+//! Shared test helpers for the models: a seeded generator, and checks that
+//! the table-driven phi functions never decrease, between adjacent doubles
+//! and inside a table piece.
 
-use crate::simulate::rng::Rng;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 
-/// A reproducible generator of uniform numbers in `[0, 1)`.
-pub(crate) fn rng(seed: u64) -> Rng {
-    Rng::stream(seed, 0)
+/// A reproducible generator: the same seed gives the same numbers on every
+/// platform, so a failing case can be replayed. Draw uniform numbers in
+/// `[0, 1)` with `rand::RngExt::random::<f64>()`.
+pub(crate) fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
 }
 
 /// Asserts that `f` does not decrease over `n` adjacent doubles from `x`.
@@ -30,7 +34,7 @@ pub(crate) fn pieces_monotone<P>(pieces: &[P], eval: impl Fn(&P, f64) -> f64) {
     let mut rng = rng(4242);
     for (i, piece) in pieces.iter().enumerate() {
         for _ in 0..8 {
-            let mut t = rng.uniform();
+            let mut t = rng.random::<f64>();
             let mut prev = eval(piece, t);
             for _ in 0..20_000 {
                 t = t.next_up();

@@ -250,14 +250,15 @@ impl SortedWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::simulate::rng::Rng;
+    use crate::model::monotone_checks;
+    use rand::Rng;
 
     #[test]
     fn ranks_match_a_sorted_copy_while_sliding() {
         let capacity = 37;
         let mut tree = SortedWindow::with_capacity(capacity);
         let mut ring = vec![None; capacity];
-        let mut rng = Rng::stream(7, 0);
+        let mut rng = monotone_checks::rng(7);
         for step in 0..3000usize {
             let slot = step % capacity;
             if ring[slot].is_some() {

@@ -1,0 +1,96 @@
+//! [`ConfigError`]: why a configuration value was refused, naming the field
+//! and carrying the value.
+
+use crate::model::{write_unknown_model, ParseModelError};
+use crate::window::MAX_SAMPLE_SIZE;
+use std::fmt;
+
+/// Why a configuration value was refused.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A number that must be finite and above zero was not.
+    NotPositive {
+        /// The configuration field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A number above its upper bound.
+    OutOfRange {
+        /// The configuration field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+        /// The largest accepted value.
+        max: f64,
+    },
+    /// A window size outside `1..=2^24`.
+    SampleSize {
+        /// The value given.
+        value: usize,
+    },
+    /// A duration that must be above zero was zero.
+    ZeroDuration {
+        /// The configuration field.
+        field: &'static str,
+    },
+    /// A duration in milliseconds that is NaN, infinite, negative or too large.
+    InvalidMillis {
+        /// The configuration field.
+        field: &'static str,
+        /// The value given, in milliseconds.
+        value: f64,
+    },
+    /// A number that must be finite and zero or more was not.
+    Negative {
+        /// The configuration field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A model name that is not one of [`Model::ALL`](crate::Model::ALL)'s names
+    /// (converted from [`ParseModelError`]).
+    UnknownModel {
+        /// The name given.
+        name: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::NotPositive { field, value } => {
+                write!(f, "{field} must be a finite number above 0, got {value}")
+            }
+            ConfigError::Negative { field, value } => {
+                write!(f, "{field} must be a finite number, 0 or more, got {value}")
+            }
+            ConfigError::OutOfRange { field, value, max } => {
+                write!(f, "{field} must be at most {max:e}, got {value}")
+            }
+            ConfigError::SampleSize { value } => write!(
+                f,
+                "max_sample_size must be between 1 and {MAX_SAMPLE_SIZE}, got {value}"
+            ),
+            ConfigError::ZeroDuration { field } => write!(f, "{field} must be above zero"),
+            ConfigError::InvalidMillis { field, value } => write!(
+                f,
+                "{field} must be a finite, non-negative number of milliseconds, got {value}"
+            ),
+            ConfigError::UnknownModel { name } => write_unknown_model(f, name),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl From<ParseModelError> for ConfigError {
+    /// [`ConfigError::UnknownModel`] with the name given, so that `?` turns a
+    /// failed `parse::<Model>()` into a configuration error.
+    fn from(e: ParseModelError) -> Self {
+        ConfigError::UnknownModel {
+            name: e.name().to_string(),
+        }
+    }
+}
