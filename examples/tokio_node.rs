@@ -1,4 +1,4 @@
-//! The UDP heartbeat node of `udp_node.rs` on tokio: the same wire format,
+//! The UDP heartbeat node of `udp_node/` on tokio: the same wire format,
 //! options, settings and output lines, with one task instead of threads.
 //!
 //! One `select!` loop sends the heartbeats on an interval, receives them
@@ -12,21 +12,24 @@
 //! cargo run --example tokio_node -- --id nodeC --listen 127.0.0.1:7003 --peer 127.0.0.1:7001 --peer 127.0.0.1:7002 --interval-ms 50
 //! ```
 
-// The sync node's shared pieces; its own `main` and thread loops are unused
-// here, and their dead-code lints are checked in its own build.
-#[allow(dead_code)]
-#[path = "udp_node.rs"]
-mod udp_node;
+// The thread node's shared pieces: its command line, wire format and node
+// state, compiled into this example too.
+#[path = "udp_node/node.rs"]
+mod node;
+#[path = "udp_node/options.rs"]
+mod options;
+#[path = "udp_node/wire.rs"]
+mod wire;
 
 use accrual::Timestamp;
+use node::{print_events, Node, StopReason, Streams, POLL};
+use options::{command_line, exit_code, Options};
 use std::error::Error;
 use std::process::ExitCode;
 use std::time::Instant;
 use tokio::net::UdpSocket;
 use tokio::time::{interval, interval_at, sleep, MissedTickBehavior};
-use udp_node::{
-    command_line, exit_code, print_events, Node, Options, StopReason, Streams, MAX_DATAGRAM, POLL,
-};
+use wire::MAX_DATAGRAM;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -68,7 +71,7 @@ async fn run(options: Options) -> Result<(), Box<dyn Error>> {
             received = socket.recv_from(&mut buf) => match received {
                 Ok((len, _from)) => node.receive(&buf[..len], Instant::now(), &mut streams),
                 Err(_) => {
-                    udp_node::bump(&node.counters.receive_errors);
+                    node::bump(&node.counters.receive_errors);
                     sleep(POLL).await; // whatever the error, do not spin on it
                 }
             },

@@ -27,6 +27,30 @@
 //! numbers (replayed traces). See [`Detector`] for the rules it follows,
 //! [`Config`] for the knobs and [`Model`] for the distributions.
 //!
+//! A node watching many peers uses a [`Monitor`] instead of one detector per
+//! peer: a thread-safe, sharded registry keyed by any peer id, which ticks
+//! suspicion deadlines and sends [`Event`]s (a peer suspected at one of
+//! several thresholds, recovered, removed, or late) on a channel, so callers
+//! never poll every peer (see the [`monitor`] module).
+//!
+//! # Features
+//!
+//! With default features the crate is detection only: time, configuration,
+//! models, the [`Detector`] and the [`Monitor`] with its events.
+//!
+//! * **`tools`**: the tooling around the detector, with no extra
+//!   dependency: heartbeat traces read from and written to CSV (`trace`),
+//!   the quality-of-service replay of a detector on a trace after Chen,
+//!   Toueg and Aguilera (`qos`), choosing a model and threshold from a trace
+//!   (`tune`), seeded network simulation (`simulate`) and SVG charts
+//!   (`plot`).
+//! * **`cli`**: the `accrual` command-line tool over the tooling (implies
+//!   `tools`; adds `clap` and `indicatif`).
+//! * **`serde`**: `Serialize`/`Deserialize` for timestamps, the
+//!   configuration and the models, the monitor's snapshots (save the learnt
+//!   windows, restore them after a restart) and, with `tools`, the
+//!   simulator's network models.
+//!
 //! Compared with the JVM detectors and the existing Rust crates:
 //!
 //! * phi is exact and finite for any silence (no jump to infinity a few
@@ -45,19 +69,31 @@
 //! code, and `unsafe` is denied everywhere else.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod config;
 pub mod detector;
 pub mod model;
 pub mod monitor;
-pub mod plot;
 mod prefetch;
-pub mod qos;
-pub mod simulate;
 pub mod time;
+mod window;
+
+#[cfg(feature = "tools")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
+pub mod plot;
+#[cfg(feature = "tools")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
+pub mod qos;
+#[cfg(feature = "tools")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
+pub mod simulate;
+#[cfg(feature = "tools")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
 pub mod trace;
+#[cfg(feature = "tools")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
 pub mod tune;
-pub mod window;
 
 pub use config::{Config, ConfigBuilder, ConfigError};
 pub use detector::{Arrival, ArrivalKind, Detector, HeartbeatError, Stats, Threshold};

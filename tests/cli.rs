@@ -1,6 +1,5 @@
 //! The `accrual` command line, run as a user would: exact outputs on small
 //! inputs computed by hand, and the handling of every kind of bad input.
-#![cfg(feature = "cli")]
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -20,6 +20,7 @@ use super::rng::{Chance, Rng};
 /// The one-way delay law.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Delay {
     /// The smallest delay (propagation and transmission), in ms. From 0 to
     /// one day.
@@ -51,6 +52,7 @@ pub struct Delay {
 /// and the excess by one uniform in `[excess_factor_min, excess_factor_max]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Regimes {
     /// Regimes starting per hour outside regimes. Above 0, at most 3600.
     pub per_hour: f64,

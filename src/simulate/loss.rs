@@ -18,6 +18,7 @@ use super::rng::{Chance, Rng};
 /// All four fields are probabilities, from 0 to 1.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct GilbertElliott {
     /// Loss probability in the good state.
     pub loss_good: f64,
@@ -64,6 +65,7 @@ impl GilbertElliott {
 /// uniform), so short and long outages are equally common per decade.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Outages {
     /// Outages starting per hour outside outages. Above 0, at most 3600.
     pub per_hour: f64,

@@ -15,23 +15,42 @@ pub const MAX_PER_HOUR: f64 = 3600.0;
 
 /// A complete network model, from sender to monitor.
 ///
-/// Every field is public so that custom models can be written as struct
-/// literals, usually by changing a few fields of a built-in one:
+/// A custom model starts from a built-in one ([`Network::LAN`],
+/// [`Network::WAN`], [`Network::GC`], [`Network::FLAKY`]) and changes some of
+/// its public fields, down to single parameters:
 ///
 /// ```
 /// use accrual::simulate::{Network, Scenario};
 ///
-/// // The WAN profile without its rare outages.
-/// let network = Network { outages: None, ..Network::WAN };
-/// let scenario = Scenario::builder_for(network).nodes(2).build()?;
+/// // The WAN profile without its rare outages, and with twice its jitter.
+/// let mut network = Network::WAN;
+/// network.outages = None;
+/// network.sender.jitter_ms *= 2.0;
+/// // The LAN with the GC profile's stalls, twice as frequent.
+/// let mut stalling = Network::LAN;
+/// stalling.stalls = Network::GC.stalls;
+/// if let Some(stalls) = &mut stalling.stalls {
+///     stalls.per_hour *= 2.0;
+/// }
+/// let wan = Scenario::builder_for(network).nodes(2).build()?;
+/// let lan = Scenario::builder_for(stalling).build()?;
 /// # Ok::<(), accrual::simulate::ScenarioError>(())
 /// ```
+///
+/// This type and the parameter types of its fields are `#[non_exhaustive]`:
+/// they cannot be written as struct literals outside this crate, so that a
+/// refinement of the simulator (a new parameter of a stage, a new stage)
+/// adds a field without breaking the programs that use it. Its fields stay
+/// public, to read and to set, because they are plain parameters that only
+/// mean something together: [`validate`](Network::validate) checks them as
+/// a whole when a [`Scenario`](super::Scenario) is built.
 ///
 /// A [`Scenario`](super::Scenario) checks the values when it is built (see
 /// each field's type for its range) and names the first bad one in a
 /// [`ScenarioError`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Network {
     /// Timing of the healthy sender.
     pub sender: Sender,

@@ -20,6 +20,7 @@ use super::rng::Rng;
 /// Timing of a healthy sender.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Sender {
     /// How much longer than the nominal interval the mean sending period
     /// is, as a fraction: the period is `interval × (1 + drift)`. Models a
@@ -39,6 +40,7 @@ pub struct Sender {
 /// normal, capped at `max_ms`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Stalls {
     /// Stalls starting per hour while the sender runs (a Poisson process).
     /// Above 0, at most 3600.

@@ -1,4 +1,4 @@
-//! Heartbeat node processes for `tests/udp.rs`: builds the example nodes
+//! Heartbeat node processes for `tests/udp/main.rs`: builds the example nodes
 //! once, starts a cluster of them on loopback behind a [`Relay`], collects
 //! every line they print with the time it was read, and kills them when
 //! dropped, even if the test panics.
@@ -27,7 +27,7 @@ pub const STATS_EVERY: Duration = Duration::from_millis(200);
 /// Which example runs a node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// `examples/udp_node.rs`: threads.
+    /// `examples/udp_node/`: threads.
     Threads,
     /// `examples/tokio_node.rs`: one tokio task.
     Tokio,

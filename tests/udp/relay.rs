@@ -1,4 +1,4 @@
-//! A fault-injecting UDP relay between the nodes of `tests/udp.rs`: every
+//! A fault-injecting UDP relay between the nodes of `tests/udp/main.rs`: every
 //! datagram from one node to another goes through it, and it applies delay
 //! with jitter, random loss, bursty loss and partitions.
 //!

@@ -7,11 +7,14 @@
 //! sample size used, so a failure means a changed model, not bad luck.
 //! The durations are sized for a debug build.
 
+mod networks;
+
 use accrual::simulate::{
-    self, AfterStall, Delay, EpisodeKind, GilbertElliott, Network, Outages, Profile, Regimes,
-    Scenario, ScenarioError, Sender, Simulation, Stalls,
+    self, AfterStall, EpisodeKind, GilbertElliott, Network, Profile, Scenario, ScenarioError,
+    Simulation,
 };
 use accrual::trace::NodeTrace;
+use networks::{flaky_regimes, gc_stalls, network, wan_outages};
 use proptest::prelude::*;
 use std::time::Duration;
 
@@ -140,10 +143,8 @@ fn wan_matches_the_jaist_epfl_statistics() {
     // Outages are rare events (one per two days): a three-hour trace holds
     // one with probability 6 %, and one outage moves the mean inter-arrival
     // by up to 1.8 %. They are tested apart, below.
-    let network = Network {
-        outages: None,
-        ..Network::WAN
-    };
+    let mut network = Network::WAN;
+    network.outages = None;
     let sim = run(network, 100.0, 3 * HOUR, 2, 2004);
     for (node, truth) in sim.trace.nodes().iter().zip(&sim.truth) {
         // Over 10⁵ heartbeats, as the statistics below assume.
@@ -197,14 +198,11 @@ fn wan_matches_the_jaist_epfl_statistics() {
 #[test]
 fn outages_silence_the_path_for_their_whole_length() {
     // Outages made frequent (6 per hour) to see many in a short trace.
-    let network = Network {
-        outages: Some(Outages {
-            per_hour: 6.0,
-            min_ms: 10_000.0,
-            max_ms: 180_000.0,
-        }),
-        ..Network::WAN
-    };
+    let mut network = Network::WAN;
+    let outages = network.outages.as_mut().expect("the WAN has outages");
+    outages.per_hour = 6.0;
+    outages.min_ms = 10_000.0;
+    outages.max_ms = 180_000.0;
     let duration = 3 * HOUR;
     let sim = run(network, 100.0, duration, 1, 8);
     let (node, truth) = (&sim.trace.nodes()[0], &sim.truth[0]);
@@ -321,10 +319,8 @@ fn gc_stalls_match_their_rate_and_explain_the_long_gaps() {
 
 #[test]
 fn flaky_doubles_the_wan_loss_and_adds_regimes() {
-    let network = Network {
-        outages: None,
-        ..Network::FLAKY
-    };
+    let mut network = Network::FLAKY;
+    network.outages = None;
     let sim = run(network, 100.0, 3 * HOUR, 1, 6);
     let truth = &sim.truth[0];
     // Documented mean 0.764 %; variance by hand n × (0.006 + 0.001 ×
@@ -357,15 +353,10 @@ fn flaky_doubles_the_wan_loss_and_adds_regimes() {
 fn heavy_reordering_still_gives_sorted_arrivals() {
     // Delays of ~100 ms ± a factor e² per heartbeat, one heartbeat per ms:
     // each heartbeat overtakes or is overtaken by hundreds of others.
-    let network = Network {
-        delay: Delay {
-            median_excess_ms: 100.0,
-            excess_sigma: 2.0,
-            correlation: 0.0,
-            ..Network::LAN.delay
-        },
-        ..Network::LAN
-    };
+    let mut network = Network::LAN;
+    network.delay.median_excess_ms = 100.0;
+    network.delay.excess_sigma = 2.0;
+    network.delay.correlation = 0.0;
     let sim = run(network, 1.0, Duration::from_secs(20), 1, 1);
     let a = sim.trace.nodes()[0].arrivals();
     assert!(a.len() > 15_000);
@@ -374,19 +365,19 @@ fn heavy_reordering_still_gives_sorted_arrivals() {
 
 #[test]
 fn after_stall_policies_shape_the_trace() {
-    let stalls = |after| Stalls {
-        per_hour: 120.0,
-        median_ms: 2000.0,
-        sigma: 0.3,
-        max_ms: 5000.0,
-        after,
+    let stalls = |after| {
+        let mut stalls = gc_stalls();
+        stalls.per_hour = 120.0;
+        stalls.median_ms = 2000.0;
+        stalls.sigma = 0.3;
+        stalls.max_ms = 5000.0;
+        stalls.after = after;
+        stalls
     };
     let with = |after| {
-        let network = Network {
-            stalls: Some(stalls(after)),
-            loss: GilbertElliott::NONE,
-            ..Network::LAN
-        };
+        let mut network = Network::LAN;
+        network.stalls = Some(stalls(after));
+        network.loss = GilbertElliott::NONE;
         run(network, 100.0, HOUR, 1, 9)
     };
     // Burst: the overdue heartbeats leave together (gaps within the LAN's
@@ -426,134 +417,41 @@ fn invalid_scenarios_name_their_field() {
         e => panic!("{e}"),
     };
     let wan = Network::WAN;
-    let sender = Sender {
-        drift: f64::NAN,
-        ..wan.sender
-    };
-    assert_eq!(bad(Network { sender, ..wan }), "network.sender.drift");
-    let loss = GilbertElliott {
-        loss_bad: 1.5,
-        ..wan.loss
-    };
-    assert_eq!(bad(Network { loss, ..wan }), "network.loss.loss_bad");
-    let regimes = Some(Regimes {
-        per_hour: 1.0,
-        min_ms: 10.0,
-        max_ms: 5.0,
-        base_factor_min: 1.0,
-        base_factor_max: 1.0,
-        excess_factor_min: 1.0,
-        excess_factor_max: 1.0,
-    });
-    assert_eq!(bad(Network { regimes, ..wan }), "network.regimes.max_ms");
-    let outages = Some(Outages {
-        per_hour: 1.0,
-        min_ms: 0.0,
-        max_ms: 5.0,
-    });
-    assert_eq!(bad(Network { outages, ..wan }), "network.outages.min_ms");
+    let mut network = wan;
+    network.sender.drift = f64::NAN;
+    assert_eq!(bad(network), "network.sender.drift");
+    let mut network = wan;
+    network.loss.loss_bad = 1.5;
+    assert_eq!(bad(network), "network.loss.loss_bad");
+    let mut regimes = flaky_regimes();
+    regimes.per_hour = 1.0;
+    regimes.min_ms = 10.0;
+    regimes.max_ms = 5.0;
+    regimes.base_factor_min = 1.0;
+    regimes.base_factor_max = 1.0;
+    regimes.excess_factor_min = 1.0;
+    regimes.excess_factor_max = 1.0;
+    let mut network = wan;
+    network.regimes = Some(regimes);
+    assert_eq!(bad(network), "network.regimes.max_ms");
+    let mut outages = wan_outages();
+    outages.per_hour = 1.0;
+    outages.min_ms = 0.0;
+    outages.max_ms = 5.0;
+    let mut network = wan;
+    network.outages = Some(outages);
+    assert_eq!(bad(network), "network.outages.min_ms");
     // Rates so high they would record too many episodes.
-    let stalls = Some(Stalls {
-        per_hour: 3600.0,
-        ..Network::GC.stalls.unwrap()
-    });
-    let err = Scenario::builder_for(Network { stalls, ..wan })
+    let mut stalls = gc_stalls();
+    stalls.per_hour = 3600.0;
+    let mut network = wan;
+    network.stalls = Some(stalls);
+    let err = Scenario::builder_for(network)
         .interval_ms(60_000.0)
         .duration(simulate::MAX_DURATION)
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("episodes"), "{err}");
-}
-
-/// Any valid network: every parameter anywhere in its range.
-fn network() -> impl Strategy<Value = Network> {
-    // Mostly ordinary values, sometimes the extremes.
-    let ms = || {
-        prop_oneof![
-            1 => Just(0.0),
-            6 => 0.0..200.0,
-            1 => 0.0..=simulate::MAX_PARAMETER_MS,
-        ]
-    };
-    let unit = || prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0];
-    let sender = (-0.5f64..=1.0, ms()).prop_map(|(drift, jitter_ms)| Sender { drift, jitter_ms });
-    let after = prop::sample::select(vec![AfterStall::Delay, AfterStall::Burst, AfterStall::Skip]);
-    let stalls = prop::option::of((0.0..=3600.0f64, ms(), 0.0..=5.0f64, ms(), after).prop_map(
-        |(per_hour, median_ms, sigma, extra, after)| Stalls {
-            per_hour,
-            median_ms,
-            sigma,
-            max_ms: (median_ms + extra).min(simulate::MAX_PARAMETER_MS),
-            after,
-        },
-    ));
-    let delay = (
-        ms(),
-        ms(),
-        0.0..=5.0f64,
-        unit(),
-        unit(),
-        ms(),
-        0.5..=100.0f64,
-        ms(),
-    )
-        .prop_map(
-            |(
-                base_ms,
-                median_excess_ms,
-                excess_sigma,
-                correlation,
-                spike_probability,
-                spike_min_ms,
-                spike_alpha,
-                max_excess_ms,
-            )| Delay {
-                base_ms,
-                median_excess_ms,
-                excess_sigma,
-                correlation,
-                spike_probability,
-                spike_min_ms,
-                spike_alpha,
-                max_excess_ms,
-            },
-        );
-    let regimes = prop::option::of(
-        (0.0..=3600.0f64, ms(), ms(), 0.0..=100.0f64, 0.0..=100.0f64).prop_map(
-            |(per_hour, min_ms, extra, f, g)| Regimes {
-                per_hour,
-                min_ms,
-                max_ms: (min_ms + extra).min(simulate::MAX_PARAMETER_MS),
-                base_factor_min: f.min(g),
-                base_factor_max: f.max(g),
-                excess_factor_min: f.min(g) / 2.0,
-                excess_factor_max: f.max(g),
-            },
-        ),
-    );
-    let loss = (unit(), unit(), unit(), unit()).prop_map(|(a, b, c, d)| GilbertElliott {
-        loss_good: a,
-        loss_bad: b,
-        good_to_bad: c,
-        bad_to_good: d,
-    });
-    let outages = prop::option::of((0.0..=3600.0f64, 1e-3..1e6f64, ms()).prop_map(
-        |(per_hour, min_ms, extra)| Outages {
-            per_hour,
-            min_ms,
-            max_ms: (min_ms + extra).min(simulate::MAX_PARAMETER_MS),
-        },
-    ));
-    (sender, stalls, delay, regimes, loss, outages).prop_map(
-        |(sender, stalls, delay, regimes, loss, outages)| Network {
-            sender,
-            stalls,
-            delay,
-            regimes,
-            loss,
-            outages,
-        },
-    )
 }
 
 proptest! {

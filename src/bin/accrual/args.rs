@@ -1,0 +1,151 @@
+//! The command line's arguments, as clap reads them.
+
+use accrual::{Config, Model};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// Detector settings shared by the subcommands.
+#[derive(Args, Clone, Debug)]
+pub(crate) struct DetectorArgs {
+    /// Suspicion model: normal, akka, exponential, chen, 2w-fd, bertier or
+    /// empirical.
+    #[arg(long, default_value = "normal", value_parser = parse_model)]
+    pub(crate) model: Model,
+    /// Phi threshold.
+    #[arg(long, default_value_t = 8.0)]
+    pub(crate) threshold: f64,
+    /// Window size (maximum number of intervals kept).
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) window: usize,
+    /// Floor on the standard deviation, in ms [default: first interval / 10].
+    #[arg(long)]
+    pub(crate) min_std_ms: Option<f64>,
+    /// Acceptable heartbeat pause, in ms [default: 3 × first interval for
+    /// `phi`; 0 for `tune`, which scores the thresholds themselves].
+    #[arg(long)]
+    pub(crate) pause_ms: Option<f64>,
+    /// First heartbeat estimate, in ms [default: 1000, or the trace's median
+    /// interval for `tune`].
+    #[arg(long)]
+    pub(crate) first_interval_ms: Option<f64>,
+}
+
+/// A model by name, for clap.
+fn parse_model(name: &str) -> Result<Model, String> {
+    name.parse::<Model>().map_err(|e| e.to_string())
+}
+
+impl DetectorArgs {
+    /// The configuration, with unset durations derived from `interval_ms`
+    /// and an unset pause of `default_pauses` first intervals.
+    pub(crate) fn config(&self, interval_ms: f64, default_pauses: f64) -> Result<Config, String> {
+        let first = self.first_interval_ms.unwrap_or(interval_ms);
+        Config::builder()
+            .model(self.model)
+            .threshold(self.threshold)
+            .max_sample_size(self.window)
+            .first_heartbeat_estimate_ms(first)
+            .min_std_deviation_ms(self.min_std_ms.unwrap_or(first / 10.0))
+            .acceptable_pause_ms(self.pause_ms.unwrap_or(default_pauses * first))
+            .build()
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct PhiArgs {
+    #[command(flatten)]
+    pub(crate) detector: DetectorArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Args)]
+pub(crate) struct TuneArgs {
+    /// Trace CSV (header with `arrival_ms` and optionally `node`); without it
+    /// a built-in simulated WAN trace is used.
+    #[arg(long)]
+    pub(crate) trace: Option<PathBuf>,
+    /// Models to score, comma separated: normal, akka, exponential, chen,
+    /// 2w-fd, bertier, empirical, timeout.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "normal,akka,exponential,chen,2w-fd,bertier,empirical,timeout"
+    )]
+    pub(crate) models: Vec<String>,
+    /// Thresholds: a comma list or `start:end:step`. They are phi values,
+    /// except for `chen` and `2w-fd` (margins in ms), `bertier` (multiples
+    /// of its margin) and `timeout` (ms) [default: phi 0.5 to 16; margins
+    /// 0.1 to 15 and timeouts 1.25 to 16 × the median interval; Bertier
+    /// 0.25 to 48].
+    #[arg(long)]
+    pub(crate) thresholds: Option<String>,
+    #[command(flatten)]
+    pub(crate) detector: DetectorArgs,
+    /// The first N arrivals of each node are replayed but not scored.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) warmup: usize,
+    /// Recommend a configuration whose mean detection time is at most this.
+    #[arg(long)]
+    pub(crate) target_detection_ms: Option<f64>,
+    /// Recommend a configuration with at most this many mistakes per hour.
+    #[arg(long)]
+    pub(crate) target_mistakes_per_hour: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+    /// Write the trade-off chart (mean detection time against mistakes per
+    /// hour) to this SVG file [default without --trace: accrual-tune.svg].
+    #[arg(long)]
+    pub(crate) plot: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct SimulateArgs {
+    /// Network profile.
+    #[arg(long, default_value = "wan")]
+    pub(crate) profile: String,
+    /// Heartbeat interval in ms [default: the profile's].
+    #[arg(long)]
+    pub(crate) interval_ms: Option<f64>,
+    /// Length of the trace in seconds.
+    #[arg(long, default_value_t = 600.0)]
+    pub(crate) duration_s: f64,
+    /// Number of sending nodes.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) nodes: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 2004)]
+    pub(crate) seed: u64,
+}
+
+#[derive(Args)]
+pub(crate) struct PlotArgs {
+    /// Trace CSV (header with `arrival_ms` and optionally `node`).
+    #[arg(long)]
+    pub(crate) trace: PathBuf,
+    /// The node to draw [default: the first in the trace].
+    #[arg(long)]
+    pub(crate) node: Option<String>,
+    /// Start of the drawn range, in ms [default: 10 s before the middle of
+    /// the node's longest gap].
+    #[arg(long)]
+    pub(crate) from_ms: Option<f64>,
+    /// End of the drawn range, in ms [default: 20 s after the start].
+    #[arg(long)]
+    pub(crate) to_ms: Option<f64>,
+    #[command(flatten)]
+    pub(crate) detector: DetectorArgs,
+    /// Output file for phi over time.
+    #[arg(long, default_value = "accrual-phi.svg")]
+    pub(crate) out: PathBuf,
+    /// Also score all models on the trace and write the trade-off chart here.
+    #[arg(long)]
+    pub(crate) tradeoff: Option<PathBuf>,
+}

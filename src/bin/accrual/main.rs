@@ -1,0 +1,67 @@
+//! `accrual`: replay heartbeat traces, score detectors on them, recommend
+//! thresholds, and simulate networks. A thin shell over the library.
+
+mod args;
+mod format;
+mod phi;
+mod plot;
+mod simulate;
+mod tune;
+
+use accrual::trace::Trace;
+use args::{PhiArgs, PlotArgs, SimulateArgs, TuneArgs};
+use clap::{Parser, Subcommand};
+use std::io::BufReader;
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "accrual",
+    version,
+    about = "Phi accrual failure detection from the command line"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Feed heartbeats from standard input and print phi or availability.
+    ///
+    /// Lines: `hb <node> <t_ms>`, `phi <node> <t_ms>`, `up <node> <t_ms>`
+    /// (fields separated by spaces or commas; blank lines and lines starting
+    /// with `#` are ignored).
+    Phi(PhiArgs),
+    /// Score models and thresholds on a trace and recommend one.
+    Tune(TuneArgs),
+    /// Write a simulated heartbeat trace (CSV `node,arrival_ms`) to stdout.
+    Simulate(SimulateArgs),
+    /// Draw a node's phi over time, and optionally the QoS trade-off, as SVG.
+    Plot(PlotArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Phi(args) => phi::run(&args),
+        Command::Tune(args) => tune::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
+        Command::Plot(args) => plot::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("accrual: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A trace CSV file, for `tune` and `plot`.
+pub(crate) fn read_trace(path: &Path) -> Result<Trace, String> {
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    Trace::read_csv(BufReader::new(file)).map_err(|e| format!("{}: {e}", path.display()))
+}

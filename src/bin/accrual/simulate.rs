@@ -1,0 +1,27 @@
+//! `accrual simulate`: a simulated trace as CSV on standard output.
+
+use crate::args::SimulateArgs;
+use accrual::simulate::{self, Profile, Scenario};
+use std::io::{self, BufWriter, Write};
+
+pub(crate) fn run(args: &SimulateArgs) -> Result<(), String> {
+    let profile: Profile = args
+        .profile
+        .parse()
+        .map_err(|e| format!("--profile: {e}"))?;
+    let mut builder = Scenario::builder(profile)
+        .duration_s(args.duration_s)
+        .nodes(args.nodes)
+        .seed(args.seed);
+    if let Some(ms) = args.interval_ms {
+        builder = builder.interval_ms(ms);
+    }
+    let scenario = builder.build().map_err(|e| e.to_string())?;
+    let trace = simulate::generate(&scenario);
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    trace
+        .write_csv(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("writing output: {e}"))
+}
