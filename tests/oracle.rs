@@ -1,9 +1,11 @@
 //! The engine against a plain detector written for reading
 //! (`tests/oracle/plain.rs`: Akka's algorithm, O(window), recomputed in `f64`
 //! at every query), for the models it covers: normal, Akka, exponential and
-//! Chen. Over random configurations and arrival sequences (jitter, late and
-//! lost heartbeats, gaps long enough to saturate the window's 71.6-minute
-//! samples, duplicates, out-of-order arrivals), after every heartbeat:
+//! Chen. Over random configurations (windows of 1 to 200 samples,
+//! thresholds, pauses, floors and first estimates over many magnitudes) and
+//! arrival sequences (jitter, late and lost heartbeats, gaps of up to 70
+//! minutes, sub-microsecond gaps, duplicates, out-of-order arrivals), after
+//! every heartbeat:
 //!
 //! * the `Arrival` (first, recorded, skipped after a suspicion, recorded
 //!   after a suspicion, duplicate) is the oracle's, with the same interval
@@ -113,8 +115,8 @@ enum Step {
     /// A gap of a second to 70 minutes (or to two hours: longer than the
     /// 71.6 minutes a window sample holds, see [`LONGEST_GAP_NS`]).
     Long(u64),
-    /// Nanoseconds: below a microsecond (stored as 0 or 1), or 0 (a
-    /// duplicate delivery).
+    /// Nanoseconds: 0 (a duplicate delivery) or up to 2 µs (stored as 0, 1
+    /// or 2 µs).
     Tiny(u64),
     /// An arrival earlier than the last one by this many nanoseconds.
     Back(u64),

@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::f64::consts::{LN_10, SQRT_2};
 use std::time::Duration;
 
+/// One peer's detector: the learnt intervals and the last arrival.
 #[derive(Clone, Debug)]
 pub struct Plain {
     config: Config,
