@@ -124,10 +124,8 @@ enum Step {
 
 /// The longest gap the main tests draw: 70 minutes, just below the 71.6
 /// minutes a window sample holds. Longer silences, which the window stores
-/// as its largest sample, are drawn only by
-/// `silences_past_the_largest_sample_match_the_plain_detector`, ignored
-/// until the engine stores them right after a query (see
-/// `a_silence_past_the_largest_sample_saturates_after_a_query`).
+/// as its largest sample, are drawn by
+/// `silences_past_the_largest_sample_match_the_plain_detector`.
 const LONGEST_GAP_NS: u64 = 70 * 60 * 1_000_000_000;
 
 fn steps(longest_gap_ns: u64) -> impl Strategy<Value = Vec<Step>> {
@@ -402,7 +400,6 @@ proptest! {
     /// The four models with gaps up to two hours, longer than a window
     /// sample holds.
     #[test]
-    #[ignore = "engine bug: a silence past 71.6 minutes, heard after a query cached a later deadline, is stored modulo 2^32 µs"]
     fn silences_past_the_largest_sample_match_the_plain_detector(
         (config, start, steps, fractions) in prop::sample::select(vec![Model::Normal, Model::Akka, Model::Exponential, Model::Chen])
             .prop_flat_map(|model| case(model, 2 * 60 * 60 * 1_000_000_000))
@@ -413,12 +410,10 @@ proptest! {
 
 /// A silence longer than a window sample holds (4 294 967 295 µs, 71.6
 /// minutes) is stored as that largest sample, also when a query has cached
-/// a deadline beyond it. The engine's heartbeat fast path (`State::heartbeat`
-/// in `src/detector.rs`) takes any silence below the cached deadline for one
-/// below `HORIZON_MAX_NS` and converts it without saturating, so two hours
-/// are stored as 7 200 000 000 mod 2^32 = 2 905 032 704 µs (48 minutes).
+/// a deadline beyond it. A heartbeat path that took any silence below the
+/// cached deadline for a storable one would keep two hours as
+/// 7 200 000 000 mod 2^32 = 2 905 032 704 µs (48 minutes).
 #[test]
-#[ignore = "engine bug: a silence past 71.6 minutes, heard after a query cached a later deadline, is stored modulo 2^32 µs"]
 fn a_silence_past_the_largest_sample_saturates_after_a_query() {
     // Default settings but a three-hour pause, so the deadline lies beyond
     // the 71.6 minutes.

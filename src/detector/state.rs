@@ -10,7 +10,7 @@
 //! copy for all its peers.
 
 use super::cache::FitCache;
-use super::horizon::{micros_below_horizon, micros_saturating, QuickBound};
+use super::horizon::{micros_saturating, QuickBound};
 use super::{Arrival, ArrivalKind, HeartbeatError, Params, Stats};
 use crate::model::history::History;
 use crate::model::{Fit, Model};
@@ -18,6 +18,7 @@ use crate::time::Timestamp;
 use crate::window::Window;
 use std::time::Duration;
 
+#[cfg(feature = "tools")]
 mod replay;
 #[cfg(test)]
 mod tests;
@@ -139,7 +140,9 @@ impl State {
             // The horizon is at most `HORIZON_MAX_NS`: no saturation. (For a
             // model with a history the horizon is only ever the exact cached
             // deadline, and `push` keeps the history in step.)
-            self.record(params, micros_below_horizon(elapsed));
+            // Saturating: once a query has cached the exact deadline, the
+            // horizon can pass the longest storable interval.
+            self.record(params, micros_saturating(elapsed));
             self.skipped_last = false;
             let warning = elapsed >= params.warn_ns;
             return Ok(Arrival::new(ArrivalKind::Recorded, elapsed, warning));
@@ -387,6 +390,7 @@ impl State {
     }
 
     /// The window, for snapshots.
+    #[cfg(any(feature = "tools", feature = "serde"))]
     pub(crate) fn window(&self) -> &Window {
         &self.window
     }
@@ -394,12 +398,14 @@ impl State {
     /// Whether the last arrival's interval was left out of the window (so
     /// the next one is learnt whatever its length), for snapshots and
     /// replays.
+    #[cfg(any(feature = "tools", feature = "serde"))]
     pub(crate) fn skipped_last(&self) -> bool {
         self.skipped_last
     }
 
     /// The model's estimates that the window does not determine (Bertier's),
     /// for snapshots.
+    #[cfg(any(feature = "tools", feature = "serde"))]
     pub(crate) fn estimates(&self) -> Option<[f64; 2]> {
         self.history.as_ref().and_then(|h| h.estimates())
     }
