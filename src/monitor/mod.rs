@@ -108,6 +108,7 @@ mod schedule;
 mod shard;
 #[cfg(feature = "serde")]
 mod snapshot;
+mod transition;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use driver::Driver;
@@ -443,6 +444,7 @@ impl<K: Hash + Eq + Clone> MonitorBuilder<K> {
             .unwrap_or_else(|| params.config.first_heartbeat_estimate());
         let quick0 = params.quick_bound(levels[0].y);
         let per_shard = self.capacity.div_ceil(self.shards);
+        let hasher = DefaultHashBuilder::default();
         Ok(Monitor {
             rules: Rules {
                 params,
@@ -452,10 +454,10 @@ impl<K: Hash + Eq + Clone> MonitorBuilder<K> {
             },
             thresholds: phis.into_boxed_slice(),
             guard: self.guard,
-            hasher: DefaultHashBuilder::default(),
             shards: (0..self.shards)
-                .map(|_| ShardCell(Mutex::new(Shard::with_capacity(per_shard))))
+                .map(|_| ShardCell(Mutex::new(Shard::with_capacity(per_shard, hasher.clone()))))
                 .collect(),
+            hasher,
             next_due: (0..self.shards).map(|_| AtomicU64::new(NEVER)).collect(),
             mask: self.shards - 1,
             ticks: Mutex::new(TickState::default()),
@@ -582,15 +584,9 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             unreachable!("the shard index is masked to the shard count")
         };
         let mut shard = cell.0.lock();
-        let result = shard.heartbeat(
-            &self.rules,
-            &self.events,
-            &self.hasher,
-            hash,
-            peer,
-            at,
-            |t| self.may_catch_up(t),
-        );
+        let result = shard.heartbeat(&self.rules, &self.events, hash, peer, at, |t| {
+            self.may_catch_up(t)
+        });
         // A heartbeat only ever adds entries (pops are the tick's), so the
         // shard's earliest time can only have moved if it pushed.
         if shard.take_pushed() {
@@ -661,15 +657,10 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                 // ...then the heartbeats, on records already on their way.
                 for &i in chunk {
                     let (peer, at) = batch[i];
-                    let outcome = shard.heartbeat(
-                        &self.rules,
-                        &self.events,
-                        &self.hasher,
-                        hashed[i].0,
-                        peer,
-                        at,
-                        |t| self.may_catch_up(t),
-                    );
+                    let outcome =
+                        shard.heartbeat(&self.rules, &self.events, hashed[i].0, peer, at, |t| {
+                            self.may_catch_up(t)
+                        });
                     result(i, outcome);
                 }
             }
@@ -684,15 +675,17 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
     /// are overdue by more than the guard's pause (the observer may be
     /// waking from one, and the next tick will decide).
     fn may_catch_up(&self, t: u64) -> bool {
-        let Some(guard) = &self.guard else {
+        if self.guard.is_none() {
             return true;
-        };
-        let hold = self.hold_until_ns.load(Ordering::Acquire);
-        if hold != 0 && t < hold {
-            return false;
         }
+        let hold = self.hold_until_ns.load(Ordering::Acquire);
         let last = self.last_tick_ns.load(Ordering::Acquire);
-        last == NEVER || u128::from(t.saturating_sub(last)) <= guard.max_pause().as_nanos()
+        guard::heartbeat_may_catch_up(
+            self.guard.as_ref(),
+            t,
+            (hold != 0).then_some(hold),
+            (last != NEVER).then_some(last),
+        )
     }
 
     /// Starts watching `peer` before its first heartbeat (Akka's
@@ -712,7 +705,7 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             return false;
         };
         let mut shard = cell.0.lock();
-        let added = shard.watch(&self.rules, &self.hasher, hash, peer, at.into());
+        let added = shard.watch(&self.rules, hash, peer, at.into());
         due.store(shard.next_time(), Ordering::Release);
         added
     }
@@ -987,7 +980,7 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
         for (cell, due) in self.shards.iter().zip(self.next_due.iter()) {
             if due.load(Ordering::Acquire) <= now {
                 let mut shard = cell.0.lock();
-                announced += shard.run_due(&self.rules, &self.events, &self.hasher, now);
+                announced += shard.run_due(&self.rules, &self.events, now);
                 due.store(shard.next_time(), Ordering::Release);
             }
         }
@@ -1043,9 +1036,9 @@ mod tests {
 
     #[test]
     fn an_earlier_deadline_is_queued_at_once() {
-        // Trap 1: bootstrap 1 s then 10 ms heartbeats; the first-level
-        // deadline shrinks from ~5 s to well under a second, and the queue
-        // must follow it down.
+        // A deadline that moves earlier after a heartbeat: bootstrap 1 s
+        // then 10 ms heartbeats; the first-level deadline shrinks from ~5 s
+        // to well under a second, and the queue must follow it down.
         let config = Config::builder()
             .acceptable_pause(Duration::from_millis(30))
             .min_std_deviation(Duration::from_millis(1))
