@@ -645,15 +645,10 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             }
             let mut shard = cell.0.lock();
             for chunk in group.chunks(AHEAD) {
-                // Independent loads of every record first (and of the
-                // window slot each heartbeat writes)...
-                let touched = chunk.iter().fold(0u64, |acc, &i| {
-                    let (hash, _) = hashed[i];
-                    acc ^ shard
-                        .get(hash, batch[i].0)
-                        .map_or(0, |p| p.state.touch() ^ p.state.touch_window())
-                });
-                std::hint::black_box(touched);
+                // Every record of the chunk asked for first...
+                for &i in chunk {
+                    shard.prefetch_record(hashed[i].0);
+                }
                 // ...then the heartbeats, on records already on their way.
                 for &i in chunk {
                     let (peer, at) = batch[i];
