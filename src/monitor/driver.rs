@@ -7,7 +7,7 @@
 //! is dropped: the drop wakes the thread at once (it waits on a channel,
 //! not in a sleep) and joins it.
 
-use super::clock::{Clock, SystemClock};
+use crate::time::{Clock, SystemClock};
 use super::Monitor;
 use crossbeam_channel::{RecvTimeoutError, Sender};
 use std::hash::Hash;

@@ -100,7 +100,6 @@
 //! the event stream does not depend on how often ticks run. All events of
 //! one peer are sent under its shard's lock, in transition order.
 
-mod clock;
 mod driver;
 mod event;
 mod guard;
@@ -110,7 +109,9 @@ mod shard;
 mod snapshot;
 mod transition;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+/// The clocks a [`Driver`] ticks on, defined beside [`Timestamp`] in
+/// [`crate::time`] and re-exported here where the driver needs them.
+pub use crate::time::{Clock, ManualClock, SystemClock};
 pub use driver::Driver;
 pub use event::{Event, IntervalWarning, ObserverPause, Recovery, Removal, Suspicion};
 pub use guard::PauseGuard;
