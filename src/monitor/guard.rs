@@ -227,15 +227,35 @@ mod tests {
     #[test]
     fn heartbeats_catch_up_only_when_the_observer_is_not_paused() {
         let g = PauseGuard::default(); // 5 s
-        assert!(heartbeat_may_catch_up(None, 100 * S, Some(200 * S), Some(0)));
+        assert!(heartbeat_may_catch_up(
+            None,
+            100 * S,
+            Some(200 * S),
+            Some(0)
+        ));
         // No tick yet: nothing says the observer paused.
         assert!(heartbeat_may_catch_up(Some(&g), 100 * S, None, None));
         // Holding until 25 s.
-        assert!(!heartbeat_may_catch_up(Some(&g), 24 * S, Some(25 * S), Some(20 * S)));
-        assert!(heartbeat_may_catch_up(Some(&g), 25 * S, Some(25 * S), Some(24 * S)));
+        assert!(!heartbeat_may_catch_up(
+            Some(&g),
+            24 * S,
+            Some(25 * S),
+            Some(20 * S)
+        ));
+        assert!(heartbeat_may_catch_up(
+            Some(&g),
+            25 * S,
+            Some(25 * S),
+            Some(24 * S)
+        ));
         // Ticks overdue: last at 10 s, exactly 5 s later is no pause, later is.
         assert!(heartbeat_may_catch_up(Some(&g), 15 * S, None, Some(10 * S)));
-        assert!(!heartbeat_may_catch_up(Some(&g), 15 * S + 1, None, Some(10 * S)));
+        assert!(!heartbeat_may_catch_up(
+            Some(&g),
+            15 * S + 1,
+            None,
+            Some(10 * S)
+        ));
         // A heartbeat stamped before the last tick is not overdue.
         assert!(heartbeat_may_catch_up(Some(&g), 5 * S, None, Some(10 * S)));
     }

@@ -344,8 +344,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
             // nothing else changes.
             return peer.state.heartbeat(&rules.params, at);
         }
-        if transition::needs_settling(usize::from(peer.level), peer.queued, t) && events.active()
-        {
+        if transition::needs_settling(usize::from(peer.level), peer.queued, t) && events.active() {
             settle(peer, rules, events, t, catch_up(t));
         }
         if peer.never_heard {
@@ -557,4 +556,31 @@ fn settle<K: Clone>(
         }));
     }
     peer.level = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_peer_record_is_compact() {
+        // The per-peer record (key, detector state, queue time, level,
+        // flag) for a u64 key; the window's samples are allocated apart.
+        // At most 120 bytes keeps it in glibc's 128-byte size class (8 bytes
+        // of chunk header); 8 of them point to the history of the models
+        // that keep one.
+        let size = std::mem::size_of::<Peer<u64>>();
+        assert!(size <= 120, "{size} bytes");
+    }
+
+    #[test]
+    fn what_a_sweep_reads_is_at_the_front_of_the_record() {
+        // Counted by hand from the declarations: key 8, level and flag 2 plus
+        // 6 of padding; then the state's last arrival 8, cached fit 24, and
+        // the window's count 4, head 4, Σx 8 and Σx² 16.
+        assert_eq!(State::QUERY_BYTES, 64);
+        // 80 bytes: two cache lines wherever the allocator puts the record
+        // (glibc returns 16-byte aligned blocks: 48 + 80 = 128).
+        assert_eq!(Peer::<u64>::SWEEP_BYTES, 80);
+    }
 }

@@ -339,7 +339,10 @@ mod tests {
     fn a_later_deadline_keeps_the_early_check() {
         // Not proved by the bound, but the exact deadline is later than the
         // check: the check is early, which is fine.
-        assert_eq!(rearm_after_heartbeat(5_000, 1_000, |_| false, || 6_000), None);
+        assert_eq!(
+            rearm_after_heartbeat(5_000, 1_000, |_| false, || 6_000),
+            None
+        );
     }
 
     #[test]
@@ -349,7 +352,10 @@ mod tests {
             Some(6_000)
         );
         // A deadline that saturates at NEVER needs no check.
-        assert_eq!(rearm_after_heartbeat(NEVER, 1_000, |_| true, || NEVER), None);
+        assert_eq!(
+            rearm_after_heartbeat(NEVER, 1_000, |_| true, || NEVER),
+            None
+        );
     }
 
     #[test]
