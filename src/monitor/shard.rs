@@ -89,8 +89,7 @@ impl<K> Peer<K> {
     /// record is directly followed by its samples, and records of peers
     /// created in sequence follow each other: heartbeats arriving in the
     /// order the peers joined then walk memory forwards, which the hardware
-    /// prefetcher follows (`BENCHMARKS.md` has the comparison with the
-    /// samples allocated first).
+    /// prefetcher follows.
     pub(crate) fn boxed(key: K, params: &Params, never_heard: bool) -> Box<Peer<K>> {
         let mut peer = Box::new(Peer {
             key,
