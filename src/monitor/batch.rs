@@ -17,8 +17,9 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
     /// Meant for bursts (a transport that reads many datagrams per system
     /// call): the batch is grouped by shard (keeping the order of each
     /// peer's heartbeats), each shard is locked once for its group, and the
-    /// records of a group are looked up in one pass before any is updated,
-    /// so that their cache misses overlap instead of following one another.
+    /// records of a group are asked for from memory in one pass before any
+    /// is updated, so that their cache misses overlap instead of following
+    /// one another.
     /// With many peers arriving in an order unrelated to the order they
     /// joined, that nearly doubles the throughput of one call each; when
     /// they arrive in the order they joined (the order their records were
