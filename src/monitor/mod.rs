@@ -491,7 +491,6 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detector::State;
 
     fn ms(t: u64) -> Timestamp {
         Timestamp::from_millis(t)
