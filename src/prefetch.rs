@@ -1,11 +1,13 @@
 //! Asking the processor to start loading memory that is about to be read.
 //!
-//! The monitor's sweep visits peer records in hash-table order, and a tick
-//! visits those of the due queue entries in deadline order; neither has
+//! The monitor's sweep visits peer records in hash-table order, a tick
+//! visits those of the due queue entries in deadline order, and a batch of
+//! heartbeats those of its peers in arrival order; none of these has
 //! anything to do with where the records sit in memory, so every record
-//! read from a large monitor is a cache miss (and usually a TLB miss). A demand load
-//! stalls the core until it arrives; a prefetch issued some records ahead
-//! lets those misses overlap with the work on the records already loaded.
+//! read from a large monitor is a cache miss (and usually a TLB miss). A
+//! demand load stalls the core until it arrives; a prefetch issued some
+//! records ahead lets those misses overlap with the work on the records
+//! already loaded. This is the crate's one way of asking for memory ahead.
 //!
 //! This is the crate's only `unsafe` code. A prefetch is a hint: it never
 //! faults, never changes memory and has no effect on the program's

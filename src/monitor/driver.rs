@@ -7,8 +7,8 @@
 //! is dropped: the drop wakes the thread at once (it waits on a channel,
 //! not in a sleep) and joins it.
 
-use super::clock::{Clock, SystemClock};
 use super::Monitor;
+use crate::time::{Clock, SystemClock};
 use crossbeam_channel::{RecvTimeoutError, Sender};
 use std::hash::Hash;
 use std::io;

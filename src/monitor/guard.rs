@@ -19,8 +19,8 @@
 //!   (they are proof of life, which is what the hold waits for);
 //!   recoveries of suspicions announced before the pause are still reported;
 //! * the first tick at or after the end of the hold announces every peer
-//!   that is *still* silent, with its events (trap 4: the guard delays
-//!   convictions, it never swallows them). That tick is never itself taken
+//!   that is *still* silent, with its events: the guard delays
+//!   convictions, it never swallows them. That tick is never itself taken
 //!   for a new pause, even if it is late, so holds cannot chain forever
 //!   when a caller ticks less often than `max_pause`: at worst every other
 //!   tick convicts. Tick well within `max_pause` (the driver's period is
@@ -131,8 +131,9 @@ impl TickState {
     pub(crate) fn on_tick(&mut self, now: u64, guard: Option<&PauseGuard>) -> TickDecision {
         let previous = self.last;
         if previous.is_some_and(|p| now < p) {
-            // Trap 3: time never runs backwards inside the monitor. A tick
-            // from the past changes nothing, not even the last tick time.
+            // Time never runs backwards inside the monitor: a tick from the
+            // past changes nothing, not even the last tick time (else a
+            // stray early tick would make the next one look like a pause).
             return TickDecision::Backwards;
         }
         self.last = Some(now);
@@ -158,6 +159,27 @@ impl TickState {
         }
         TickDecision::Run
     }
+}
+
+/// Whether a heartbeat at `t` may announce suspicions that no tick has
+/// announced yet (their deadline passed before `t`): always without a
+/// guard; not while the guard holds (until `hold_until`); and not when
+/// ticks are overdue by more than the guard's pause (the observer may be
+/// waking from one, and the next tick will decide). `last_tick` is the
+/// time of the last accepted tick, `None` before the first.
+pub(crate) fn heartbeat_may_catch_up(
+    guard: Option<&PauseGuard>,
+    t: u64,
+    hold_until: Option<u64>,
+    last_tick: Option<u64>,
+) -> bool {
+    let Some(guard) = guard else {
+        return true;
+    };
+    if hold_until.is_some_and(|hold| t < hold) {
+        return false;
+    }
+    last_tick.is_none_or(|last| u128::from(t.saturating_sub(last)) <= guard.max_pause.as_nanos())
 }
 
 #[cfg(test)]
@@ -200,6 +222,42 @@ mod tests {
         // Zero grace: the next tick runs.
         assert_eq!(t.on_tick(20 * S + 1, Some(&g)), TickDecision::Run);
         assert_eq!(t.on_tick(100 * S, None), TickDecision::Run);
+    }
+
+    #[test]
+    fn heartbeats_catch_up_only_when_the_observer_is_not_paused() {
+        let g = PauseGuard::default(); // 5 s
+        assert!(heartbeat_may_catch_up(
+            None,
+            100 * S,
+            Some(200 * S),
+            Some(0)
+        ));
+        // No tick yet: nothing says the observer paused.
+        assert!(heartbeat_may_catch_up(Some(&g), 100 * S, None, None));
+        // Holding until 25 s.
+        assert!(!heartbeat_may_catch_up(
+            Some(&g),
+            24 * S,
+            Some(25 * S),
+            Some(20 * S)
+        ));
+        assert!(heartbeat_may_catch_up(
+            Some(&g),
+            25 * S,
+            Some(25 * S),
+            Some(24 * S)
+        ));
+        // Ticks overdue: last at 10 s, exactly 5 s later is no pause, later is.
+        assert!(heartbeat_may_catch_up(Some(&g), 15 * S, None, Some(10 * S)));
+        assert!(!heartbeat_may_catch_up(
+            Some(&g),
+            15 * S + 1,
+            None,
+            Some(10 * S)
+        ));
+        // A heartbeat stamped before the last tick is not overdue.
+        assert!(heartbeat_may_catch_up(Some(&g), 5 * S, None, Some(10 * S)));
     }
 
     #[test]

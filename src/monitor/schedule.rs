@@ -18,8 +18,8 @@
 //!   "deadline distance" of silence-free time.
 //! * **Earlier deadlines** (for instance the 1 s bootstrap estimate followed
 //!   by 10 ms heartbeats) would make the live entry *late*, so the heartbeat
-//!   path checks for them and pushes a new, earlier entry (trap 1 of the
-//!   design; see `Shard::rearm_after_heartbeat`). The old entry becomes stale.
+//!   path checks for them and pushes a new, earlier entry (see
+//!   `transition::rearm_after_heartbeat`). The old entry becomes stale.
 //!
 //! Stale entries are bounded: when the heap holds more than twice as many
 //! entries as the shard has peers (plus a constant), it is compacted in one

@@ -1,6 +1,5 @@
 //! One shard of the monitor: the per-peer records indexed by key, and the
-//! shard's deadline queue, with the rules that turn heartbeats and ticks
-//! into level transitions.
+//! shard's deadline queue.
 //!
 //! Everything here runs under the shard's lock, so a shard is plain
 //! single-threaded code. Events are sent from here, under that lock, which
@@ -16,36 +15,20 @@
 //! so the key is stored once and an index bucket costs a pointer plus a
 //! control byte.
 //!
-//! # Levels
+//! # Transitions
 //!
-//! A peer's `level` is the number of registered thresholds it has been
-//! *announced* suspected at (the subscribers' view). Thresholds are sorted,
-//! so their deadlines are too, and crossing level `j` implies crossing all
-//! lower ones first. Transitions:
-//!
-//! * a tick at `now` pops the peer's entry and announces, in increasing
-//!   order, every level whose deadline is at or before `now`; it then queues
-//!   the deadline of the next level, if any (a fully suspected peer has no
-//!   entry: only a heartbeat can change it);
-//! * a heartbeat at `t` first settles the levels as a tick at `t` would
-//!   have (levels whose deadline passed by `t` but that no tick announced
-//!   yet are announced now, unless the pause guard holds them), then
-//!   announces a recovery for every announced level, from the highest down,
-//!   and resets the level to 0. The detector's own `Arrival::is_recovery`
-//!   only knows the configured threshold, so it is not used for this (trap
-//!   2): each level's deadline is computed from the state before the
-//!   heartbeat.
-//!
-//! Only real heartbeats recover; ticks only ever raise the level, and a
-//! level is announced once per suspicion, so there is no flapping and no
-//! duplicate event.
+//! The rules that turn heartbeats and due checks into level transitions are
+//! pure functions in `transition.rs`; this file reads a record, asks them,
+//! and applies the answer: it sends the events, stores the level and keeps
+//! the queue.
 
 use super::event::{Event, IntervalWarning, Recovery, Subscribers, Suspicion};
 use super::schedule::{Entry, Schedule, NEVER};
+use super::transition;
 use crate::detector::{Arrival, HeartbeatError, Params, QuickBound, State, Stats};
 use crate::prefetch::prefetch;
 use crate::time::Timestamp;
-use hashbrown::HashTable;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
@@ -77,8 +60,8 @@ pub(crate) struct Level {
 ///
 /// Laid out in declaration order (`repr(C)`): what a sweep reads of a peer
 /// (key, level, flag, then the start of its state) comes first, in
-/// [`Peer::SWEEP_BYTES`] (80 for a `u64` key), so that a sweep touches two
-/// cache lines per peer, and can ask for both before it needs them.
+/// [`Peer::SWEEP_BYTES`], so that a sweep touches as few cache lines per
+/// peer as it can, and can ask for them before it needs them.
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct Peer<K> {
@@ -105,8 +88,8 @@ impl<K> Peer<K> {
     /// The record is allocated *before* its window, so that in memory each
     /// record is directly followed by its samples, and records of peers
     /// created in sequence follow each other: heartbeats arriving in the
-    /// order the peers joined then walk memory forwards (measured ~15%
-    /// faster ingest at 100,000 peers than samples-then-record).
+    /// order the peers joined then walk memory forwards, which the hardware
+    /// prefetcher follows.
     pub(crate) fn boxed(key: K, params: &Params, never_heard: bool) -> Box<Peer<K>> {
         let mut peer = Box::new(Peer {
             key,
@@ -183,26 +166,31 @@ pub(crate) struct Shard<K> {
     ///
     /// Boxed for locality, not size: a record and its window are allocated
     /// together when the peer is first seen (see `Peer::boxed`), so peers
-    /// that joined in sequence sit in sequence in memory, and heartbeats arriving in the
-    /// same cyclic order (as periodic heartbeats do) walk memory forwards,
-    /// which the hardware prefetcher follows. Records stored inline in
-    /// per-shard vectors would be visited in 64 interleaved streams
-    /// (measured: more than 2x slower ingest at 100,000 peers). The table
-    /// holds only the pointer (8 bytes per bucket plus a control byte).
+    /// that joined in sequence sit in sequence in memory, and heartbeats
+    /// arriving in the same cyclic order (as periodic heartbeats do) walk
+    /// memory forwards, which the hardware prefetcher follows. Records
+    /// stored inline in per-shard vectors would be visited in as many
+    /// interleaved streams as there are shards (`BENCHMARKS.md` has the
+    /// comparison). The table holds only the pointer (8 bytes per bucket
+    /// plus a control byte).
     index: HashTable<Box<Peer<K>>>,
     /// Deadline checks, naming peers by key hash (see `schedule.rs`).
     schedule: Schedule,
     /// Set by every push; lets the heartbeat path skip re-reading the queue
     /// top (for the monitor's lock-free `next_due`) when nothing was pushed.
     pushed: bool,
+    /// The monitor's hasher (a copy): a queue entry names its peer by key
+    /// hash, and telling a live entry from a stale one rehashes the key.
+    hasher: DefaultHashBuilder,
 }
 
 impl<K: Hash + Eq + Clone> Shard<K> {
-    pub(crate) fn with_capacity(capacity: usize) -> Self {
+    pub(crate) fn with_capacity(capacity: usize, hasher: DefaultHashBuilder) -> Self {
         Shard {
             index: HashTable::with_capacity(capacity),
             schedule: Schedule::with_capacity(capacity),
             pushed: false,
+            hasher,
         }
     }
 
@@ -255,19 +243,14 @@ impl<K: Hash + Eq + Clone> Shard<K> {
 
     /// Stores a new peer (whose key is not present) and queues its first
     /// deadline.
-    pub(crate) fn insert(
-        &mut self,
-        rules: &Rules,
-        hasher: &impl BuildHasher,
-        hash: u64,
-        mut peer: Box<Peer<K>>,
-    ) {
+    pub(crate) fn insert(&mut self, rules: &Rules, hash: u64, mut peer: Box<Peer<K>>) {
         let first = peer.first_deadline(rules);
         peer.queued = first;
+        let hasher = &self.hasher;
         self.index
             .insert_unique(hash, peer, |p| hasher.hash_one(&p.key));
         if first != NEVER {
-            self.push(hasher, first, hash);
+            self.push(first, hash);
         }
     }
 
@@ -293,14 +276,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
 
     /// Starts watching a peer that has not sent a heartbeat yet. Returns
     /// `false` (and changes nothing) if the peer is already known.
-    pub(crate) fn watch<Q>(
-        &mut self,
-        rules: &Rules,
-        hasher: &impl BuildHasher,
-        hash: u64,
-        key: &Q,
-        at: Timestamp,
-    ) -> bool
+    pub(crate) fn watch<Q>(&mut self, rules: &Rules, hash: u64, key: &Q, at: Timestamp) -> bool
     where
         K: Borrow<Q>,
         Q: ?Sized + Eq + ToOwned<Owned = K>,
@@ -316,8 +292,22 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         let virtual_first = at.saturating_add_nanos(rules.expected_ns);
         // A fresh state accepts any first heartbeat.
         let _ = peer.state.heartbeat(&rules.params, virtual_first);
-        self.insert(rules, hasher, hash, peer);
+        self.insert(rules, hash, peer);
         true
+    }
+
+    /// Asks the memory for the record with this key hash, if any, so that
+    /// a heartbeat to it soon after does not wait for it. Found through the
+    /// index's tags only, without reading any record (it may be another
+    /// peer whose hash shares the tag, which costs a useless hint).
+    #[inline]
+    pub(crate) fn prefetch_record(&self, hash: u64) {
+        if let Some(peer) = self.candidate(hash) {
+            // What a heartbeat reads and writes: the key, the level and
+            // the state up to the window's sums, then the queue time.
+            prefetch(peer, Peer::<K>::SWEEP_BYTES);
+            prefetch(&peer.queued, std::mem::size_of::<u64>());
+        }
     }
 
     /// Records a heartbeat, creating the peer on first contact.
@@ -325,13 +315,11 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     /// `catch_up(t)` tells whether suspicions noticed only now (their
     /// deadline passed before `t` but no tick announced them) may be
     /// announced; the pause guard says no while it holds.
-    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub(crate) fn heartbeat<Q>(
         &mut self,
         rules: &Rules,
         events: &Subscribers<K>,
-        hasher: &impl BuildHasher,
         hash: u64,
         key: &Q,
         at: Timestamp,
@@ -342,7 +330,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         Q: ?Sized + Eq + ToOwned<Owned = K>,
     {
         let Some(peer) = self.index.find_mut(hash, |p| p.key.borrow() == key) else {
-            return self.first_contact(rules, hasher, hash, key, at);
+            return self.first_contact(rules, hash, key, at);
         };
         let t = at.as_nanos();
         if !peer.never_heard
@@ -355,10 +343,8 @@ impl<K: Hash + Eq + Clone> Shard<K> {
             // nothing else changes.
             return peer.state.heartbeat(&rules.params, at);
         }
-        // Fast path: nothing announced, and the live entry is in the future,
-        // so no level's deadline can have passed by `t` (entry ≤ deadline).
-        if (peer.level > 0 || t >= peer.queued) && events.active() {
-            settle(peer, rules, events, t, &catch_up);
+        if transition::needs_settling(usize::from(peer.level), peer.queued, t) && events.active() {
+            settle(peer, rules, events, t, catch_up(t));
         }
         if peer.never_heard {
             // The first real heartbeat replaces the virtual one: a fresh
@@ -377,8 +363,15 @@ impl<K: Hash + Eq + Clone> Shard<K> {
                 }));
             }
         }
-        if let Some(earlier) = rearm_after_heartbeat(peer, rules, t) {
-            self.push(hasher, earlier, hash);
+        let earlier = transition::rearm_after_heartbeat(
+            peer.queued,
+            t,
+            |queued| peer.state.surely_available(&rules.quick0, queued),
+            || peer.first_deadline(rules),
+        );
+        if let Some(earlier) = earlier {
+            peer.queued = earlier;
+            self.push(earlier, hash);
         }
         Ok(arrival)
     }
@@ -388,7 +381,6 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     fn first_contact<Q>(
         &mut self,
         rules: &Rules,
-        hasher: &impl BuildHasher,
         hash: u64,
         key: &Q,
         at: Timestamp,
@@ -399,22 +391,22 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     {
         let mut peer = Peer::boxed(key.to_owned(), &rules.params, false);
         let arrival = peer.state.heartbeat(&rules.params, at)?;
-        self.insert(rules, hasher, hash, peer);
+        self.insert(rules, hash, peer);
         Ok(arrival)
     }
 
     #[inline]
-    fn push(&mut self, hasher: &impl BuildHasher, time: u64, hash: u64) {
+    fn push(&mut self, time: u64, hash: u64) {
         self.pushed = true;
         self.schedule.push(time, hash);
         if self.schedule.needs_compaction(self.index.len()) {
-            self.compact(hasher);
+            self.compact();
         }
     }
 
     /// Drops every stale entry. O(n).
-    fn compact(&mut self, hasher: &impl BuildHasher) {
-        let index = &self.index;
+    fn compact(&mut self) {
+        let (index, hasher) = (&self.index, &self.hasher);
         self.schedule
             .compact(|e| find_live(index, hasher, e.time, e.hash).is_some());
     }
@@ -422,13 +414,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     /// Announces every level whose deadline is at or before `now` among the
     /// peers whose entries are due. Returns the number of new suspicions.
     /// O(k log n) for k due entries.
-    pub(crate) fn run_due(
-        &mut self,
-        rules: &Rules,
-        events: &Subscribers<K>,
-        hasher: &impl BuildHasher,
-        now: u64,
-    ) -> usize {
+    pub(crate) fn run_due(&mut self, rules: &Rules, events: &Subscribers<K>, now: u64) -> usize {
         /// Due entries popped together, so that their records are asked
         /// for before the first is needed.
         const AHEAD: usize = 16;
@@ -450,17 +436,14 @@ impl<K: Hash + Eq + Clone> Shard<K> {
                 break;
             }
             for entry in &due[..popped] {
-                if let Some(peer) = self.candidate(entry.hash) {
-                    prefetch(peer, Peer::<K>::SWEEP_BYTES);
-                    prefetch(&peer.queued, std::mem::size_of::<u64>());
-                }
+                self.prefetch_record(entry.hash);
             }
             for entry in &due[..popped] {
-                announced += self.settle_due(rules, events, hasher, now, *entry);
+                announced += self.settle_due(rules, events, now, *entry);
             }
         }
         if self.schedule.needs_compaction(self.index.len()) {
-            self.compact(hasher);
+            self.compact();
         }
         announced
     }
@@ -472,38 +455,33 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         &mut self,
         rules: &Rules,
         events: &Subscribers<K>,
-        hasher: &impl BuildHasher,
         now: u64,
         entry: Entry,
     ) -> usize {
+        let hasher = &self.hasher;
         // Removed peers and superseded entries find no live peer.
         let Some(peer) = self.index.find_mut(entry.hash, |p| {
             p.queued == entry.time && hasher.hash_one(&p.key) == entry.hash
         }) else {
             return 0;
         };
+        let due = transition::on_due(usize::from(peer.level), rules.levels.len(), now, |j| {
+            peer.deadline(rules, j)
+        });
+        if events.active() {
+            for j in due.suspect.clone() {
+                let since = peer.deadline(rules, j);
+                events.send(Event::Suspected(peer.suspicion(rules, j, now, since)));
+            }
+        }
         peer.queued = NEVER;
-        let mut announced = 0;
-        let mut level = usize::from(peer.level);
-        while level < rules.levels.len() {
-            let deadline = peer.deadline(rules, level);
-            if deadline > now {
-                // The real deadline moved later (heartbeats): re-queue.
-                peer.queued = deadline;
-                self.schedule.push(deadline, entry.hash);
-                break;
-            }
-            if events.active() {
-                events.send(Event::Suspected(
-                    peer.suspicion(rules, level, now, deadline),
-                ));
-            }
-            level += 1;
-            announced += 1;
+        if let Some(next) = due.next_check {
+            peer.queued = next;
+            self.schedule.push(next, entry.hash);
         }
         // At most MAX_LEVELS (32).
-        peer.level = level as u8;
-        announced
+        peer.level = due.suspect.end as u8;
+        due.suspect.len()
     }
 
     /// A record whose hash shares the index's tag with `hash`: the peer's
@@ -517,17 +495,11 @@ impl<K: Hash + Eq + Clone> Shard<K> {
 
     /// Inserts a restored peer (snapshot); `false` if the key is already present.
     #[cfg(feature = "serde")]
-    pub(crate) fn insert_restored(
-        &mut self,
-        rules: &Rules,
-        hasher: &impl BuildHasher,
-        hash: u64,
-        peer: Box<Peer<K>>,
-    ) -> bool {
+    pub(crate) fn insert_restored(&mut self, rules: &Rules, hash: u64, peer: Box<Peer<K>>) -> bool {
         if self.get(hash, &peer.key).is_some() {
             return false;
         }
-        self.insert(rules, hasher, hash, peer);
+        self.insert(rules, hash, peer);
         true
     }
 }
@@ -548,63 +520,30 @@ fn find_live<'a, K: Hash>(
         .map(|p| &**p)
 }
 
-/// Restores the queue invariant after a heartbeat at `t` (trap 1), and
-/// returns the time of an entry to push, if one is needed.
-///
-/// The heartbeat reset the level to 0 and moved the level-0 deadline,
-/// usually later (then the live entry is merely early, which is fine: it is
-/// re-checked when it pops), but possibly *earlier*: a peer first judged by
-/// the 1 s bootstrap estimate that then sends every 10 ms has its deadline
-/// shrink from seconds to tens of milliseconds. An entry left at the old
-/// time would suspect it late, so:
-///
-/// * no live entry (every level was announced): queue the new deadline;
-/// * a live entry in the future: if the cheap bound proves the peer is still
-///   available at the entry's time, the entry is early enough (the common
-///   case, a few multiplications, no fit); otherwise compute the exact
-///   deadline and queue an earlier entry if it is earlier (the old one goes
-///   stale);
-/// * a live entry already due: the next tick pops it and re-checks.
-#[inline]
-fn rearm_after_heartbeat<K>(peer: &mut Peer<K>, rules: &Rules, t: u64) -> Option<u64> {
-    let queued = peer.queued;
-    let check =
-        queued == NEVER || (queued > t && !peer.state.surely_available(&rules.quick0, queued));
-    if !check {
-        return None;
-    }
-    let first = peer.first_deadline(rules);
-    (first < queued).then(|| {
-        peer.queued = first;
-        first
-    })
-}
-
-/// The levels of `peer` at the moment a heartbeat at `t` arrives, before it
-/// is applied: announce the suspicions a tick at `t` would have announced
-/// (unless the pause guard holds), then the recoveries of every announced
-/// level, highest first.
+/// Sends the events a heartbeat at `t` settles before it is applied (see
+/// [`transition::on_heartbeat`]): the suspicions a tick at `t` would have
+/// announced (unless `catch_up` is false), then the recoveries of every
+/// announced level, highest first. Each event's `since` is its level's
+/// deadline for the state before the heartbeat.
 fn settle<K: Clone>(
     peer: &mut Peer<K>,
     rules: &Rules,
     events: &Subscribers<K>,
     t: u64,
-    catch_up: &impl Fn(u64) -> bool,
+    catch_up: bool,
 ) {
-    let announced = usize::from(peer.level);
-    let mut crossed = announced;
-    while crossed < rules.levels.len() && peer.deadline(rules, crossed) <= t {
-        crossed += 1;
+    let settled = transition::on_heartbeat(
+        usize::from(peer.level),
+        rules.levels.len(),
+        t,
+        catch_up,
+        |j| peer.deadline(rules, j),
+    );
+    for j in settled.suspect {
+        let since = peer.deadline(rules, j);
+        events.send(Event::Suspected(peer.suspicion(rules, j, t, since)));
     }
-    let mut level = announced;
-    if crossed > announced && catch_up(t) {
-        for j in announced..crossed {
-            let since = peer.deadline(rules, j);
-            events.send(Event::Suspected(peer.suspicion(rules, j, t, since)));
-        }
-        level = crossed;
-    }
-    for j in (0..level).rev() {
+    for j in settled.recover.rev() {
         let since = peer.deadline(rules, j);
         events.send(Event::Recovered(Recovery {
             peer: peer.key.clone(),
@@ -616,4 +555,31 @@ fn settle<K: Clone>(
         }));
     }
     peer.level = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_peer_record_is_compact() {
+        // The per-peer record (key, detector state, queue time, level,
+        // flag) for a u64 key; the window's samples are allocated apart.
+        // At most 120 bytes keeps it in glibc's 128-byte size class (8 bytes
+        // of chunk header); 8 of them point to the history of the models
+        // that keep one.
+        let size = std::mem::size_of::<Peer<u64>>();
+        assert!(size <= 120, "{size} bytes");
+    }
+
+    #[test]
+    fn what_a_sweep_reads_is_at_the_front_of_the_record() {
+        // Counted by hand from the declarations: key 8, level and flag 2 plus
+        // 6 of padding; then the state's last arrival 8, cached fit 24, and
+        // the window's count 4, head 4, Σx 8 and Σx² 16.
+        assert_eq!(State::QUERY_BYTES, 64);
+        // 80 bytes: two cache lines wherever the allocator puts the record
+        // (glibc returns 16-byte aligned blocks: 48 + 80 = 128).
+        assert_eq!(Peer::<u64>::SWEEP_BYTES, 80);
+    }
 }

@@ -315,7 +315,7 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                 continue;
             };
             let mut shard = cell.0.lock();
-            if !shard.insert_restored(&monitor.rules, &monitor.hasher, hash, peer) {
+            if !shard.insert_restored(&monitor.rules, hash, peer) {
                 return Err(SnapshotError::DuplicatePeer { index });
             }
             due.store(shard.next_time(), std::sync::atomic::Ordering::Release);
