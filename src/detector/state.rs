@@ -350,21 +350,6 @@ impl State {
             .elapsed_at(fit, self.history.as_deref(), &params.fit, y_threshold)
     }
 
-    /// Reads a word from each cache line of the state a phi query reads
-    /// (a record may straddle two), so that a caller can start the memory
-    /// loads of many states before using any. The value means nothing.
-    #[inline]
-    pub(crate) fn touch(&self) -> u64 {
-        // The first and the last of those fields (see the layout above).
-        self.last_ns ^ self.window.len() as u64
-    }
-
-    /// [`State::touch`] for the window slot the next heartbeat writes.
-    #[inline]
-    pub(crate) fn touch_window(&self) -> u64 {
-        u64::from(self.window.next_evicted().unwrap_or(0))
-    }
-
     pub(crate) fn last_heartbeat(&self) -> Option<Timestamp> {
         self.monitoring()
             .then(|| Timestamp::from_nanos(self.last_ns))
