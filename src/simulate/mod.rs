@@ -127,6 +127,7 @@
 
 mod delay;
 mod episodes;
+mod error;
 mod loss;
 mod network;
 mod profile;
@@ -135,11 +136,12 @@ mod scenario;
 mod sender;
 
 pub use delay::{Delay, Regimes};
+pub use error::ScenarioError;
 pub use loss::{GilbertElliott, Outages};
 pub use network::{Network, MAX_PARAMETER_MS, MAX_PER_HOUR};
 pub use profile::Profile;
 pub use scenario::{
-    Scenario, ScenarioBuilder, ScenarioError, MAX_DURATION, MAX_EPISODES, MAX_HEARTBEATS, MAX_NODES,
+    Scenario, ScenarioBuilder, MAX_DURATION, MAX_EPISODES, MAX_HEARTBEATS, MAX_NODES,
 };
 pub use sender::{AfterStall, Sender, Stalls};
 

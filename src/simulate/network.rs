@@ -2,8 +2,8 @@
 //! monitor's receive call, as plain parameters.
 
 use super::delay::{Delay, Regimes};
+use super::error::ScenarioError;
 use super::loss::{GilbertElliott, Outages};
-use super::scenario::ScenarioError;
 use super::sender::{Sender, Stalls};
 
 /// The longest time any duration parameter may take: one day, in ms.

@@ -3,9 +3,9 @@
 //! module's sources).
 
 use super::delay::{Delay, Regimes};
+use super::error::ScenarioError;
 use super::loss::{GilbertElliott, Outages};
 use super::network::Network;
-use super::scenario::ScenarioError;
 use super::sender::{AfterStall, Sender, Stalls};
 use std::fmt;
 use std::str::FromStr;
@@ -33,6 +33,14 @@ pub enum Profile {
 impl Profile {
     /// Every profile, in a stable order.
     pub const ALL: [Profile; 4] = [Profile::Lan, Profile::Wan, Profile::Gc, Profile::Flaky];
+
+    /// The names of [`Profile::ALL`], in the same order.
+    pub const NAMES: [&'static str; 4] = [
+        Profile::ALL[0].name(),
+        Profile::ALL[1].name(),
+        Profile::ALL[2].name(),
+        Profile::ALL[3].name(),
+    ];
 
     /// The profile's name as accepted by [`FromStr`]: `lan`, `wan`, `gc` or `flaky`.
     pub const fn name(self) -> &'static str {
@@ -95,6 +103,7 @@ impl FromStr for Profile {
             .find(|p| p.name().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| ScenarioError::UnknownProfile {
                 name: s.to_string(),
+                expected: &Profile::NAMES,
             })
     }
 }

@@ -2,9 +2,9 @@
 //! nodes and a seed. Only valid scenarios exist: the builder checks every
 //! value and names the first bad one.
 
+use super::error::ScenarioError;
 use super::network::Network;
 use super::profile::Profile;
-use std::fmt;
 use std::time::Duration;
 
 /// The longest scenario (and heartbeat interval): ten years of 365 days.
@@ -252,92 +252,3 @@ impl ScenarioBuilder {
         }
     }
 }
-
-/// Why a scenario was refused.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum ScenarioError {
-    /// A value that must be above zero was zero.
-    Zero {
-        /// The field: `interval`, `duration` or `nodes`.
-        field: &'static str,
-    },
-    /// A duration above [`MAX_DURATION`].
-    TooLong {
-        /// The field: `interval` or `duration`.
-        field: &'static str,
-        /// The value given.
-        value: Duration,
-        /// The largest accepted value.
-        max: Duration,
-    },
-    /// A scenario too large to generate in memory.
-    TooMany {
-        /// What is counted.
-        field: &'static str,
-        /// The count requested (expected, for episodes).
-        value: f64,
-        /// The largest accepted count.
-        max: f64,
-    },
-    /// A number given to a `_ms` or `_s` setter that is NaN, infinite,
-    /// negative or too large for a [`Duration`].
-    InvalidNumber {
-        /// The setter: `interval_ms` or `duration_s`.
-        field: &'static str,
-        /// The value given, in the setter's unit.
-        value: f64,
-    },
-    /// A network parameter outside its range.
-    OutOfRange {
-        /// The field, as `network.<part>.<name>`.
-        field: &'static str,
-        /// The value given.
-        value: f64,
-        /// The smallest accepted value.
-        min: f64,
-        /// The largest accepted value.
-        max: f64,
-    },
-    /// A profile name that is not one of `lan`, `wan`, `gc`, `flaky`.
-    UnknownProfile {
-        /// The name given.
-        name: String,
-    },
-}
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ScenarioError::Zero { field } => write!(f, "{field} must be above zero"),
-            ScenarioError::TooLong { field, value, max } => write!(
-                f,
-                "{field} must be at most {} s, got {} s",
-                max.as_secs(),
-                value.as_secs_f64()
-            ),
-            ScenarioError::TooMany { field, value, max } => write!(
-                f,
-                "too many {field}: {value:.0}, at most {max:.0}; shorten the duration, \
-                 lengthen the interval or use fewer nodes"
-            ),
-            ScenarioError::InvalidNumber { field, value } => write!(
-                f,
-                "{field} must be a finite, non-negative number, got {value}"
-            ),
-            ScenarioError::OutOfRange {
-                field,
-                value,
-                min,
-                max,
-            } => write!(f, "{field} must be between {min} and {max}, got {value}"),
-            ScenarioError::UnknownProfile { name } => write!(
-                f,
-                "unknown profile {name:?}: expected one of {}",
-                Profile::ALL.map(Profile::name).join(", ")
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ScenarioError {}
