@@ -71,6 +71,7 @@ import mpmath as mp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_normal_tail as nt  # noqa: E402  (shared exp tables and helpers)
+from gen_output import emit, fmt, generated_header  # noqa: E402
 
 mp.mp.dps = 60
 
@@ -324,7 +325,7 @@ def self_check():
 
 
 def rust_block():
-    out = nt.generated_header("tools/gen_akka.py", "src/model/akka.rs")
+    out = generated_header("tools/gen_akka.py", "src/model/akka.rs")
     out.append("/// softplus(u)/ln 10 on u in [n/8, (n+1)/8], n = i - 296, variable t = 8u - n.")
     out.append("/// The last piece is only evaluated at its left end, u = 37.")
     out.append("#[allow(clippy::approx_constant)] // entries may equal named constants")
@@ -332,16 +333,16 @@ def rust_block():
     for p in SP:
         out.append("    [")
         for c in p:
-            out.append(f"        {nt.fmt(c)},")
+            out.append(f"        {fmt(c)},")
         out.append("    ],")
     out.append("];")
     out.append("")
     out.append("/// A / ln 10.")
-    out.append(f"const AL: f64 = {nt.fmt(AL)};")
+    out.append(f"const AL: f64 = {fmt(AL)};")
     out.append("/// B / ln 10.")
-    out.append(f"const BL: f64 = {nt.fmt(BL)};")
+    out.append(f"const BL: f64 = {fmt(BL)};")
     out.append("/// ln(ln 10).")
-    out.append(f"const LN_LN10: f64 = {nt.fmt(LN_LN10)};")
+    out.append(f"const LN_LN10: f64 = {fmt(LN_LN10)};")
     return "\n".join(out) + "\n"
 
 
@@ -393,7 +394,7 @@ def main():
           file=sys.stderr)
     if bad:
         raise SystemExit("boundary monotonicity check failed")
-    nt.emit("tools/gen_akka.py", [("src/model/generated/akka_softplus.rs", rust_block())])
+    emit("tools/gen_akka.py", [("src/model/generated/akka_softplus.rs", rust_block())])
 
 if __name__ == "__main__":
     main()
