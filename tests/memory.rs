@@ -13,8 +13,8 @@ static GLOBAL: Counting = Counting;
 
 #[test]
 fn a_detector_costs_four_bytes_per_sample_plus_a_small_header() {
-    // This test is the only one in its binary, so no other thread allocates
-    // while it counts.
+    // Counts are of this thread's allocations only, so the harness's own
+    // threads cannot disturb them.
     for window in [1usize, 10, 1000, 100_000] {
         let config = Config::builder().max_sample_size(window).build().unwrap();
         let (mut detector, heap) = heap_bytes_of(|| Detector::new(config));

@@ -10,6 +10,7 @@
 #![allow(dead_code)] // Each user reads only some of the counters.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 /// The system allocator, counting.
@@ -18,6 +19,13 @@ pub struct Counting;
 static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
 static PEAK_BYTES: AtomicIsize = AtomicIsize::new(0);
 static LIVE_ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// Bytes allocated less bytes freed by this thread. A measurement of
+    /// what one piece of code holds must not count what the test harness's
+    /// other threads allocate meanwhile (a progress message, a timer).
+    static THREAD_BYTES: Cell<isize> = const { Cell::new(0) };
+}
 
 /// Bytes currently allocated.
 pub fn live_bytes() -> isize {
@@ -34,17 +42,26 @@ pub fn live_allocations() -> usize {
     LIVE_ALLOCS.load(Ordering::SeqCst)
 }
 
-/// Heap bytes that `f`'s result holds (allocated and not freed while `f`
-/// ran), with the result, kept alive.
+/// Heap bytes that `f`'s result holds (allocated and not freed by this
+/// thread while `f` ran), with the result, kept alive.
 pub fn heap_bytes_of<T>(f: impl FnOnce() -> T) -> (T, isize) {
-    let before = live_bytes();
+    let before = thread_bytes();
     let value = f();
-    (value, live_bytes() - before)
+    (value, thread_bytes() - before)
+}
+
+/// Bytes this thread has allocated and not freed (negative if it freed
+/// memory that other threads allocated).
+fn thread_bytes() -> isize {
+    THREAD_BYTES.with(Cell::get)
 }
 
 fn record(delta: isize) {
     let now = LIVE_BYTES.fetch_add(delta, Ordering::SeqCst) + delta;
     PEAK_BYTES.fetch_max(now, Ordering::SeqCst);
+    // `try_with`: an allocation during the thread's teardown, after its
+    // locals are gone, is still counted globally.
+    let _ = THREAD_BYTES.try_with(|bytes| bytes.set(bytes.get() + delta));
 }
 
 // SAFETY: forwards every call to the system allocator unchanged; the
