@@ -152,6 +152,9 @@ fn akkas_deadline_detector_is_the_deadline_model() {
 }
 
 #[test]
+// 0.4342 is copied from Cassandra's test (it is log10 e, phi one mean
+// interval after the last heartbeat, to four places).
+#[allow(clippy::approx_constant)]
 fn cassandra_phi_is_the_exponential_model_exactly() {
     // Cassandra: phi = PHI_FACTOR · (now − tLast) / mean, PHI_FACTOR = 1/ln 10.
     const PHI_FACTOR: f64 = 1.0 / LN_10;
