@@ -19,6 +19,9 @@
 //! | [`model`](ConfigBuilder::model) | [`Model::Normal`] | see [`Model`] |
 //! | [`interval_warning_fraction`](ConfigBuilder::interval_warning_fraction) | 2/3 | an interval above this fraction of the pause is flagged |
 //!
+//! [`Config::deadline`], [`Config::cassandra`] and [`Config::chitchat`]
+//! reproduce other systems' detectors (see `config::migration`).
+//!
 //! Two knobs serve one model each, 2W-FD's
 //! [`short_window`](ConfigBuilder::short_window) and Bertier's
 //! [`bertier`](ConfigBuilder::bertier) constants; their defaults are the
@@ -27,6 +30,7 @@
 
 mod builder;
 mod error;
+mod migration;
 
 pub use builder::ConfigBuilder;
 pub use error::ConfigError;
@@ -222,10 +226,15 @@ impl Config {
     }
 
     pub(crate) fn fit_params(&self) -> FitParams {
+        let pause_nanos = duration_nanos(self.fields.acceptable_pause);
         FitParams {
-            pause_ns: duration_nanos(self.fields.acceptable_pause) as f64,
-            pause_nanos: duration_nanos(self.fields.acceptable_pause),
+            pause_ns: pause_nanos as f64,
+            pause_nanos,
             min_std_ns: duration_nanos(self.fields.min_std_deviation) as f64,
+            // Validation keeps the estimate above zero, so T ≥ 1 ns.
+            timeout_ns: duration_nanos(self.fields.first_heartbeat_estimate)
+                .saturating_add(pause_nanos)
+                .max(1) as f64,
         }
     }
 

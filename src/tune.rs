@@ -26,7 +26,7 @@ pub enum Detection {
 
 impl Detection {
     /// Every model, then the timeout baseline.
-    pub const ALL: [Detection; 8] = [
+    pub const ALL: [Detection; 9] = [
         Detection::Phi(Model::Normal),
         Detection::Phi(Model::Akka),
         Detection::Phi(Model::Exponential),
@@ -34,6 +34,7 @@ impl Detection {
         Detection::Phi(Model::TwoWindow),
         Detection::Phi(Model::Bertier),
         Detection::Phi(Model::Empirical),
+        Detection::Phi(Model::Deadline),
         Detection::Timeout,
     ];
 
@@ -102,11 +103,19 @@ pub const DEFAULT_BERTIER_THRESHOLDS: [f64; 15] = [
     0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0,
 ];
 
+/// Default thresholds of [`Model::Deadline`]: multiples of its timeout
+/// (heartbeat interval + pause; 1 is Akka's and Hazelcast's detector). With
+/// `accrual tune`'s zero pause and the median interval as the estimate they
+/// are the timeout baseline's multiples, plus the published 1.
+pub const DEFAULT_DEADLINE_THRESHOLDS: [f64; 13] = [
+    1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 16.0,
+];
+
 /// The thresholds scored for `detection` when the user gives none, for a
 /// trace whose median interval is `interval_ms`: phi values for the accrual
 /// models, margins or timeouts in milliseconds (rounded to 0.1 ms, as they
 /// are labels users copy) for Chen, 2W-FD and the timeout, multiples of
-/// the margin for Bertier.
+/// the margin for Bertier and of the timeout for the deadline model.
 pub fn default_thresholds(detection: Detection, interval_ms: f64) -> Vec<f64> {
     let millis = |multiples: &[f64]| {
         multiples
@@ -117,6 +126,7 @@ pub fn default_thresholds(detection: Detection, interval_ms: f64) -> Vec<f64> {
     match detection {
         Detection::Phi(Model::Chen | Model::TwoWindow) => millis(&DEFAULT_MARGIN_MULTIPLES),
         Detection::Phi(Model::Bertier) => DEFAULT_BERTIER_THRESHOLDS.to_vec(),
+        Detection::Phi(Model::Deadline) => DEFAULT_DEADLINE_THRESHOLDS.to_vec(),
         Detection::Phi(_) => DEFAULT_PHI_THRESHOLDS.to_vec(),
         Detection::Timeout => millis(&DEFAULT_TIMEOUT_MULTIPLES),
     }

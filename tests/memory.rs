@@ -43,7 +43,9 @@ fn a_detector_costs_four_bytes_per_sample_plus_a_small_header() {
         let extra = heap - 4 * window as isize;
         println!("{model}: {heap} bytes of heap at window {window} ({extra} beyond the samples)");
         match model {
-            Model::Normal | Model::Akka | Model::Exponential => assert_eq!(extra, 0, "{model}"),
+            Model::Normal | Model::Akka | Model::Exponential | Model::Deadline => {
+                assert_eq!(extra, 0, "{model}")
+            }
             Model::Empirical => assert!(
                 extra >= 16 * window as isize && extra <= 16 * window as isize + 256,
                 "{model}: {extra}"

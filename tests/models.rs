@@ -289,9 +289,13 @@ fn a_slower_rhythm_is_learnt_instead_of_suspected_forever() {
             kinds.push(d.heartbeat(ms(t)).unwrap());
         }
         // Where the first slow heartbeat is late (all but the exponential
-        // and empirical models, whose phi 8 lies beyond 300 ms here), it is
+        // and empirical models, whose phi 8 lies beyond 300 ms here, and the
+        // deadline model, whose level 8 is eight 100 ms timeouts), it is
         // an outage as far as the detector knows: not learnt. The next is.
-        if !matches!(model, Model::Exponential | Model::Empirical) {
+        if !matches!(
+            model,
+            Model::Exponential | Model::Empirical | Model::Deadline
+        ) {
             assert!(kinds[0].is_recovery() && !kinds[0].is_recorded(), "{model}");
             assert!(kinds[1].is_recorded(), "{model}");
         }
@@ -306,6 +310,12 @@ fn a_slower_rhythm_is_learnt_instead_of_suspected_forever() {
             // In the end the new rhythm is the normal one.
             assert!(kinds[250..].iter().all(|a| a.is_recorded()), "{model}");
             assert!(d.is_available(ms(t + 300.0 - 1.0)), "{model}");
+        } else if model == Model::Deadline {
+            // Every 300 ms interval is within eight timeouts, so learnt, and
+            // nothing learnt moves a fixed timeout: the level is still the
+            // silence in units of the 100 ms estimate (no pause).
+            assert!(kinds.iter().all(|a| a.is_recorded()), "{model}");
+            assert_eq!(d.phi(ms(t + 110.0)), 1.1, "{model}");
         } else {
             // Chen's expected arrival assumes the configured sending period
             // (100 ms): 300 ms intervals read as two lost heartbeats each,

@@ -1,7 +1,7 @@
 //! The engine against a plain detector written for reading
 //! (`tests/oracle/plain.rs`: Akka's algorithm, O(window), recomputed in `f64`
-//! at every query), for the models it covers: normal, Akka, exponential and
-//! Chen. Over random configurations (windows of 1 to 200 samples,
+//! at every query), for the models it covers: normal, Akka, exponential,
+//! Chen and deadline. Over random configurations (windows of 1 to 200 samples,
 //! thresholds, pauses, floors and first estimates over many magnitudes) and
 //! arrival sequences (jitter, late and lost heartbeats, gaps of up to 70
 //! minutes, sub-microsecond gaps, duplicates, out-of-order arrivals), after
@@ -37,8 +37,8 @@
 //!   about 1e-13 through its e^(−z²)), 1e-12 for Akka's logistic, the
 //!   crate's requirement (`src/model/akka.rs`: 2.7e-16 for the evaluation,
 //!   the rest is the rounding of u, which the slack covers), and 1e-12 for
-//!   the exponential and Chen formulas, which are a subtraction and a
-//!   division. Plus an absolute 1e-300, for subnormal phi, where both sides
+//!   the exponential, Chen and deadline formulas, which are a subtraction
+//!   and a division. Plus an absolute 1e-300, for subnormal phi, where both sides
 //!   are only absolutely accurate.
 //!
 //! The normal model's phi is compared only for |z| ≤ 37 (oracle phi between
@@ -392,16 +392,21 @@ proptest! {
     fn chen_matches_the_plain_detector((config, start, steps, fractions) in case(Model::Chen, LONGEST_GAP_NS)) {
         compare(config, start, &steps, &fractions)?;
     }
+
+    #[test]
+    fn deadline_matches_the_plain_detector((config, start, steps, fractions) in case(Model::Deadline, LONGEST_GAP_NS)) {
+        compare(config, start, &steps, &fractions)?;
+    }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
-    /// The four models with gaps up to two hours, longer than a window
+    /// The five models with gaps up to two hours, longer than a window
     /// sample holds.
     #[test]
     fn silences_past_the_largest_sample_match_the_plain_detector(
-        (config, start, steps, fractions) in prop::sample::select(vec![Model::Normal, Model::Akka, Model::Exponential, Model::Chen])
+        (config, start, steps, fractions) in prop::sample::select(vec![Model::Normal, Model::Akka, Model::Exponential, Model::Chen, Model::Deadline])
             .prop_flat_map(|model| case(model, 2 * 60 * 60 * 1_000_000_000))
     ) {
         compare(config, start, &steps, &fractions)?;

@@ -17,9 +17,10 @@
 //!   turns that base into the horizon of each of them with one
 //!   multiply-add.
 //!
-//! Only the normal, Akka and exponential models have a bound from the sums.
-//! For the others every heartbeat past the cached exact deadline takes the
-//! exact test. The tests of `state` check every claim below against the
+//! Only the normal, Akka and exponential models have a bound from the sums;
+//! the deadline model's is a constant, `y*·T` less the same margins (its
+//! deadline reads no window). For the others every heartbeat past the
+//! cached exact deadline takes the exact test. The tests of `state` check every claim below against the
 //! exact, phi-calibrated deadline.
 //!
 //! # The deadline, and why a bound on it is safe
@@ -132,6 +133,9 @@ pub(crate) struct QuickBound {
     /// The largest horizon: [`HORIZON_MAX_NS`], or 0 when y* < 0 (where
     /// the bound does not hold, so there is no shortcut).
     cap_ns: f64,
+    /// The deadline model's horizon, `y*·T` less the margins, in ns (0
+    /// for the other models): no window moves it.
+    fixed_ns: f64,
     /// The number of samples in a full window.
     full_len: u32,
     /// 10³ / `full_len`: turns Σx (µs) into the mean in ns without a
@@ -193,6 +197,10 @@ impl QuickBound {
             y_min_std: y_shrunk * fit.min_std_ns,
             offset_ns: fit.pause_ns - (4.0 + 0.5),
             cap_ns: if usable { HORIZON_MAX_NS as f64 } else { 0.0 },
+            fixed_ns: match model {
+                Model::Deadline => y_shrunk * fit.timeout_ns - (4.0 + 0.5),
+                _ => 0.0,
+            },
             full_len,
             unit_full,
             y_unit_full: y_shrunk * unit_full,
@@ -244,6 +252,7 @@ impl QuickBound {
                 sum * unit + self.offset_ns + spread(window.variance_numerator().sqrt() * y_unit)
             }
             Model::Exponential => self.offset_ns + spread(sum * y_unit),
+            Model::Deadline => self.fixed_ns,
             // No bound from the sums: every heartbeat takes the exact test
             // until a query caches the exact deadline.
             _ => 0.0,
@@ -356,6 +365,8 @@ impl QuickBound {
             Model::Exponential => {
                 beyond_pause < self.exp_factor * sum || beyond_pause < self.min_scaled * n
             }
+            // `elapsed` carries the 4 ns margin already.
+            Model::Deadline => elapsed < self.fixed_ns,
             // No cheap bound: the exact (cached) deadline decides.
             _ => false,
         }

@@ -1,7 +1,7 @@
 //! What a model remembers beyond the window's running sums.
 //!
 //! The normal, Akka and exponential models need only the window's mean and
-//! variance. The others keep a little more, updated with every recorded
+//! variance, the deadline model not even those. The others keep a little more, updated with every recorded
 //! interval: Chen's lag sum, Bertier's error estimates, a sorted copy of the
 //! window. A detector holds a [`History`] only for those models, boxed, so
 //! the common case pays one pointer for it. A detector builds its history
@@ -45,7 +45,7 @@ impl History {
         params: &ModelParams,
     ) -> Option<Box<History>> {
         let history = match model {
-            Model::Normal | Model::Akka | Model::Exponential => return None,
+            Model::Normal | Model::Akka | Model::Exponential | Model::Deadline => return None,
             Model::Chen => History::Chen(Lag::new(capacity, period_us)),
             Model::TwoWindow => History::TwoWindow {
                 long: Lag::new(capacity, period_us),

@@ -20,6 +20,7 @@
 //! | [`Model::Chen`] | expected arrival + pause | 1 ms | max(y, 0) |
 //! | [`Model::TwoWindow`] | later of two expected arrivals + pause | 1 ms | max(y, 0) |
 //! | [`Model::Bertier`] | expected arrival + pause | max(α, min σ) | max(y, 0) |
+//! | [`Model::Deadline`] | interval + pause = `T` | `T` | 1 + y (= silence / `T`, computed as that quotient) |
 //!
 //! [`Model::Empirical`] is the exception: its phi is read off the sorted
 //! window, and only its tail beyond the longest recorded interval is
@@ -29,6 +30,7 @@
 pub(crate) mod akka;
 pub(crate) mod bertier;
 pub(crate) mod chen;
+pub(crate) mod deadline;
 pub(crate) mod empirical;
 pub(crate) mod expected_arrival;
 pub(crate) mod exponential;
@@ -122,11 +124,26 @@ pub enum Model {
     /// Heartbeats and queries cost O(log window) instead of O(1), and the
     /// detector keeps 16 more bytes per sample.
     Empirical,
+    /// A fixed timeout, as Akka's `DeadlineFailureDetector` and Hazelcast's
+    /// default `deadline` detector: the peer is suspected once its silence
+    /// reaches `T` = [`first_heartbeat_estimate`](crate::ConfigBuilder::first_heartbeat_estimate)
+    /// (the heartbeat interval) + [`acceptable_pause`](crate::ConfigBuilder::acceptable_pause).
+    /// Nothing is learnt from the window.
+    ///
+    /// Its level is the silence in units of that timeout, `silence / T`, so
+    /// **threshold 1 is Akka's and Hazelcast's detector**, to the
+    /// nanosecond; 2 waits two timeouts, 0.5 half of one. (The default
+    /// threshold, 8, would wait eight: use
+    /// [`Config::deadline`](crate::Config::deadline), which sets 1.) A step
+    /// from 0 to 1, as Hazelcast reports it, would give every threshold of
+    /// a monitor the same deadline; the quotient keeps them apart and stays
+    /// finite and monotone (see the `deadline` module).
+    Deadline,
 }
 
 impl Model {
     /// Every model, in a stable order (useful to sweep them all).
-    pub const ALL: [Model; 7] = [
+    pub const ALL: [Model; 8] = [
         Model::Normal,
         Model::Akka,
         Model::Exponential,
@@ -134,10 +151,11 @@ impl Model {
         Model::TwoWindow,
         Model::Bertier,
         Model::Empirical,
+        Model::Deadline,
     ];
 
     /// The model's name as accepted by [`FromStr`]: `normal`, `akka`,
-    /// `exponential`, `chen`, `2w-fd`, `bertier` or `empirical`.
+    /// `exponential`, `chen`, `2w-fd`, `bertier`, `empirical` or `deadline`.
     pub const fn name(self) -> &'static str {
         match self {
             Model::Normal => "normal",
@@ -147,13 +165,14 @@ impl Model {
             Model::TwoWindow => "2w-fd",
             Model::Bertier => "bertier",
             Model::Empirical => "empirical",
+            Model::Deadline => "deadline",
         }
     }
 
     /// Whether the threshold is a phi value (−log10 of a probability), as
     /// opposed to a margin: milliseconds for [`Model::Chen`] and
     /// [`Model::TwoWindow`], multiples of the adaptive margin for
-    /// [`Model::Bertier`].
+    /// [`Model::Bertier`], multiples of the timeout for [`Model::Deadline`].
     pub const fn is_accrual(self) -> bool {
         matches!(
             self,
@@ -168,6 +187,7 @@ impl Model {
     pub(crate) fn fit(self, window: &Window, history: Option<&History>, params: &FitParams) -> Fit {
         match (self, history) {
             (Model::Exponential, _) => exponential::fit(window, params),
+            (Model::Deadline, _) => deadline::fit(params),
             (Model::Chen, Some(History::Chen(lag))) => chen::fit(lag, params),
             (Model::TwoWindow, Some(History::TwoWindow { long, short })) => {
                 two_window::fit(long, short, params)
@@ -185,7 +205,8 @@ impl Model {
     /// Phi (or the margin models' level) after a silence of `elapsed_ns`,
     /// for the `fit` and `history` of one window: `phi_from_y` of the
     /// standardised silence, except for [`Model::Empirical`], whose phi is
-    /// read off the sorted window.
+    /// read off the sorted window, and [`Model::Deadline`], whose level is
+    /// the exact quotient of the silence by the timeout.
     #[inline]
     pub(crate) fn phi(
         self,
@@ -196,6 +217,9 @@ impl Model {
     ) -> f64 {
         if let (Model::Empirical, Some(History::Empirical(sorted))) = (self, history) {
             return empirical::phi(sorted, fit, params, elapsed_ns);
+        }
+        if self == Model::Deadline {
+            return deadline::phi(fit, elapsed_ns);
         }
         self.phi_from_y(fit.standardise(elapsed_ns))
     }
@@ -214,35 +238,45 @@ impl Model {
             (Model::Empirical, Some(History::Empirical(sorted))) => {
                 empirical::elapsed_at(sorted, fit, params, y_threshold)
             }
+            (Model::Deadline, _) => deadline::elapsed_at(fit, y_threshold),
             _ => fit.elapsed_at(y_threshold),
         }
     }
 
     /// Phi (or the margin models' level) for a standardised silence `y`. For
     /// [`Model::Empirical`] this is only the tail's increment; its phi needs
-    /// the sorted window (see `empirical::phi`).
+    /// the sorted window (see `empirical::phi`). For [`Model::Deadline`] `y`
+    /// is the level itself (its phi and deadline take the level, see
+    /// `deadline`).
     #[inline]
     pub(crate) fn phi_from_y(self, y: f64) -> f64 {
         match self {
             Model::Normal => normal::phi_from_y(y),
             Model::Akka => akka::phi_from_y(y),
             Model::Exponential => exponential::phi_from_y(y),
-            Model::Chen | Model::TwoWindow | Model::Bertier | Model::Empirical => {
-                chen::level_from_y(y)
-            }
+            Model::Chen
+            | Model::TwoWindow
+            | Model::Bertier
+            | Model::Empirical
+            | Model::Deadline => chen::level_from_y(y),
         }
     }
 
     /// The smallest standardised silence whose phi reaches `phi`, calibrated
     /// against [`Model::phi_from_y`] so that deadlines and phi agree. For
     /// [`Model::Empirical`] this is the threshold itself (its deadline is
-    /// found on the sorted window).
+    /// found on the sorted window) and for [`Model::Deadline`] (whose
+    /// deadline takes the level).
     pub(crate) fn y_from_phi(self, phi: f64) -> f64 {
         let guess = match self {
             Model::Normal => normal::y_from_phi(phi),
             Model::Akka => akka::y_from_phi(phi),
             Model::Exponential => exponential::y_from_phi(phi),
-            Model::Chen | Model::TwoWindow | Model::Bertier | Model::Empirical => phi,
+            Model::Chen
+            | Model::TwoWindow
+            | Model::Bertier
+            | Model::Empirical
+            | Model::Deadline => phi,
         };
         calibrate(|y| self.phi_from_y(y), phi, guess)
     }
@@ -312,6 +346,9 @@ pub(crate) struct FitParams {
     /// The pause again, exact.
     pub pause_nanos: u64,
     pub min_std_ns: f64,
+    /// The fixed timeout of [`Model::Deadline`]: first heartbeat estimate
+    /// plus pause, at least 1 ns.
+    pub timeout_ns: f64,
 }
 
 /// A model's location and scale for the current window, in nanoseconds.
@@ -537,43 +574,4 @@ fn calibrate(f: impl Fn(f64) -> f64, target: f64, guess: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_round_trip_through_from_str() {
-        for m in Model::ALL {
-            assert_eq!(m.name().parse::<Model>().unwrap(), m);
-            assert_eq!(m.to_string(), m.name());
-        }
-        assert_eq!(" AKKA ".parse::<Model>().unwrap(), Model::Akka);
-        let err = "weibull".parse::<Model>().unwrap_err();
-        assert_eq!(err.name(), "weibull");
-        assert!(err.to_string().contains("weibull"), "{err}");
-    }
-
-    #[test]
-    fn calibrated_threshold_is_the_first_float_reaching_it() {
-        for m in Model::ALL {
-            for phi in [0.01, 0.5, 1.0, 3.0, 8.0, 10.0, 16.0, 100.0, 1e6] {
-                let y = m.y_from_phi(phi);
-                assert!(m.phi_from_y(y) >= phi, "{m} phi {phi}");
-                assert!(m.phi_from_y(y.next_down()) < phi, "{m} phi {phi}");
-            }
-        }
-    }
-
-    #[test]
-    fn elapsed_at_is_the_first_nanosecond_at_the_threshold() {
-        let fit = Fit::new(1_000_000_000.0, 100_000_000.0);
-        for y in [-3.0, 0.0, 0.123456789, 2.5, 5.612, 1e3] {
-            let e = fit.elapsed_at(y);
-            assert!(fit.standardise(e) >= y);
-            assert!(fit.standardise(e - 1) < y);
-        }
-        // Reached at once when the threshold lies before the last heartbeat.
-        assert_eq!(fit.elapsed_at(-20.0), 0);
-        // Beyond the clock's range: never.
-        assert_eq!(fit.elapsed_at(1e300), u64::MAX);
-    }
-}
+mod tests;

@@ -47,6 +47,7 @@ mod tests {
             pause_ns,
             pause_nanos: pause_ns as u64,
             min_std_ns,
+            timeout_ns: 1.0,
         }
     }
 

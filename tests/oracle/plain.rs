@@ -102,7 +102,7 @@ impl Plain {
         (self.intervals.len(), mean * 1e3, variance.sqrt() * 1e3)
     }
 
-    /// Phi (Chen: the level, in ms) after `silence_ns` without a heartbeat.
+    /// Phi (Chen: the level, in ms; deadline: in timeouts) after `silence_ns` without a heartbeat.
     pub fn phi_after(&self, silence_ns: f64) -> f64 {
         let pause = nanos(self.config.acceptable_pause());
         let min_std = nanos(self.config.min_std_deviation());
@@ -115,6 +115,11 @@ impl Plain {
             // min σ flooring the mean (the exponential's σ).
             Model::Exponential => (silence_ns - pause).max(0.0) / (mean.max(min_std) * LN_10),
             Model::Chen => (silence_ns - self.chen_expected_ns() - pause).max(0.0) / 1e6,
+            // Akka's DeadlineFailureDetector: the silence in timeouts of
+            // heartbeat interval (the first estimate) + pause.
+            Model::Deadline => {
+                silence_ns.max(0.0) / (nanos(self.config.first_heartbeat_estimate()) + pause)
+            }
             other => unimplemented!("no plain version of {other}"),
         }
     }

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 /// Detector settings shared by the subcommands.
 #[derive(Args, Clone, Debug)]
 pub(crate) struct DetectorArgs {
-    /// Suspicion model: normal, akka, exponential, chen, 2w-fd, bertier or
-    /// empirical.
+    /// Suspicion model: normal, akka, exponential, chen, 2w-fd, bertier,
+    /// empirical or deadline.
     #[arg(long, default_value = "normal", value_parser = parse_model)]
     pub(crate) model: Model,
     /// Phi threshold.
@@ -72,18 +72,18 @@ pub(crate) struct TuneArgs {
     #[arg(long)]
     pub(crate) trace: Option<PathBuf>,
     /// Models to score, comma separated: normal, akka, exponential, chen,
-    /// 2w-fd, bertier, empirical, timeout.
+    /// 2w-fd, bertier, empirical, deadline, timeout.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "normal,akka,exponential,chen,2w-fd,bertier,empirical,timeout"
+        default_value = "normal,akka,exponential,chen,2w-fd,bertier,empirical,deadline,timeout"
     )]
     pub(crate) models: Vec<String>,
     /// Thresholds: a comma list or `start:end:step`. They are phi values,
     /// except for `chen` and `2w-fd` (margins in ms), `bertier` (multiples
-    /// of its margin) and `timeout` (ms) [default: phi 0.5 to 16; margins
-    /// 0.1 to 15 and timeouts 1.25 to 16 × the median interval; Bertier
-    /// 0.25 to 48].
+    /// of its margin), `deadline` (multiples of its timeout) and `timeout`
+    /// (ms) [default: phi 0.5 to 16; margins 0.1 to 15 and timeouts 1.25 to
+    /// 16 × the median interval; Bertier 0.25 to 48; deadline 1 to 16].
     #[arg(long)]
     pub(crate) thresholds: Option<String>,
     #[command(flatten)]
