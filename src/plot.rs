@@ -473,8 +473,11 @@ mod tests {
         // One line per kind and the frontier's staircase.
         assert_eq!(svg.matches("<polyline").count(), 3);
         assert_eq!(svg.matches("<circle").count(), 4); // 3 markers + recommendation
-        // Three frontier squares, the legend's and the plot's frame.
-        assert_eq!(svg.matches("fill=\"none\" stroke=\"black\"/>").count(), 4 + 1);
+                                                       // Three frontier squares, the legend's and the plot's frame.
+        assert_eq!(
+            svg.matches("fill=\"none\" stroke=\"black\"/>").count(),
+            4 + 1
+        );
         assert!(svg.contains("a &lt;title&gt; &amp; more"));
         assert!(svg.contains("(circled): normal 8"));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));

@@ -231,7 +231,11 @@ mod tests {
         assert_eq!(jobs.len(), 2);
         assert_eq!(jobs[0].acceptable_pause, Duration::from_millis(250));
         assert_eq!(jobs[0].min_std_deviation, Duration::from_millis(20));
-        assert_eq!(jobs[1].acceptable_pause, Duration::ZERO, "a timeout has none");
+        assert_eq!(
+            jobs[1].acceptable_pause,
+            Duration::ZERO,
+            "a timeout has none"
+        );
         let bad = GridSpec {
             pauses_ms: Some(vec![-1.0]),
             ..spec

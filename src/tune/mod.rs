@@ -217,7 +217,14 @@ pub fn evaluate_grid(
             scope.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(k) else { break };
-                let out = score_job(trace, &configs[k], job, scoring.warmup, &splits, on_progress);
+                let out = score_job(
+                    trace,
+                    &configs[k],
+                    job,
+                    scoring.warmup,
+                    &splits,
+                    on_progress,
+                );
                 if let Ok(mut slots) = results.lock() {
                     slots[k] = Some(out);
                 }
@@ -234,16 +241,19 @@ pub fn evaluate_grid(
                 name: "internal error: a scoring thread panicked".to_string(),
             })
         })?;
-        out.extend(job.thresholds.iter().zip(totals).map(|(&threshold, s)| {
-            Candidate {
-                detection: job.detection,
-                threshold,
-                acceptable_pause: job.acceptable_pause,
-                min_std_deviation: job.min_std_deviation,
-                qos: s.fit,
-                held_out: scoring.train_fraction.map(|_| s.held_out),
-            }
-        }));
+        out.extend(
+            job.thresholds
+                .iter()
+                .zip(totals)
+                .map(|(&threshold, s)| Candidate {
+                    detection: job.detection,
+                    threshold,
+                    acceptable_pause: job.acceptable_pause,
+                    min_std_deviation: job.min_std_deviation,
+                    qos: s.fit,
+                    held_out: scoring.train_fraction.map(|_| s.held_out),
+                }),
+        );
     }
     Ok(out)
 }
@@ -293,9 +303,14 @@ fn score_job(
     for (node, &split) in trace.nodes().iter().zip(splits) {
         let arrivals = node.arrivals();
         let per = match config {
-            Some(config) => {
-                sweep_split(arrivals, config, &job.thresholds, warmup, split, on_progress)?
-            }
+            Some(config) => sweep_split(
+                arrivals,
+                config,
+                &job.thresholds,
+                warmup,
+                split,
+                on_progress,
+            )?,
             None => {
                 let per = job
                     .thresholds

@@ -295,7 +295,10 @@ mod tests {
             mistakes_per_hour: Some(3.4),
         };
         let r = recommend(&c, &t, 0.95).unwrap();
-        assert_eq!((r.candidate.threshold, r.verdict), (4.0, Verdict::Established));
+        assert_eq!(
+            (r.candidate.threshold, r.verdict),
+            (4.0, Verdict::Established)
+        );
         let t = Targets {
             detection_ms: Some(400.0),
             mistakes_per_hour: Some(3.01),

@@ -149,9 +149,11 @@ mod tests {
             cassandra_key(&c).unwrap().unwrap(),
             "phi_convict_threshold: 4.0"
         );
-        assert!(cassandra_key(&cand(Detection::Phi(Model::Exponential), 4.0, 100))
-            .unwrap()
-            .is_err());
+        assert!(
+            cassandra_key(&cand(Detection::Phi(Model::Exponential), 4.0, 100))
+                .unwrap()
+                .is_err()
+        );
         assert!(akka_keys(&c, &base).is_none());
         let t = cand(Detection::Timeout, 450.0, 0);
         assert_eq!(paste_lines(&t, &base).len(), 1);

@@ -281,7 +281,10 @@ mod tests {
                 lo
             };
             let approx = gamma_quantile(p, a * (1.0 + 1e-12));
-            assert!((approx - exact).abs() / exact < 1e-6, "{p}: {approx} {exact}");
+            assert!(
+                (approx - exact).abs() / exact < 1e-6,
+                "{p}: {approx} {exact}"
+            );
         }
     }
 

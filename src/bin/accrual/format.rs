@@ -175,10 +175,9 @@ fn json_qos(q: &Qos, report: &Report) -> String {
 }
 
 fn json_candidate(c: &Candidate, index: usize, report: &Report) -> String {
-    let held = c
-        .held_out
-        .as_ref()
-        .map_or("null".to_string(), |h| format!("{{{}}}", json_qos(h, report)));
+    let held = c.held_out.as_ref().map_or("null".to_string(), |h| {
+        format!("{{{}}}", json_qos(h, report))
+    });
     format!(
         "{{\"model\":\"{}\",\"threshold\":{},\"pause_ms\":{},\"min_std_ms\":{},\"window\":{},{},\
          \"held_out\":{held},\"frontier\":{}}}",
@@ -400,12 +399,9 @@ fn recommendation(s: &mut String, report: &Report) {
                 "target: {goal}: NOT established at {pc} by any configuration on {hours:.2} h"
             );
             if let (Some(needed), Some(t)) = (hours_needed, report.targets.mistakes_per_hour) {
-                let per_trace = report
-                    .scoring
-                    .train_fraction
-                    .map_or(String::new(), |f| {
-                        format!(" (a trace of ≥ {:.2} h at this split)", needed / f)
-                    });
+                let per_trace = report.scoring.train_fraction.map_or(String::new(), |f| {
+                    format!(" (a trace of ≥ {:.2} h at this split)", needed / f)
+                });
                 let _ = writeln!(
                     s,
                     "  even 0 mistakes bound the rate only below {:.2}/h here; ≤ {t}/h needs \

@@ -51,7 +51,9 @@ const DEFAULT_TRAIN_FRACTION: f64 = 2.0 / 3.0;
 /// the grid to it).
 fn grid_spec(search: &TuneSearchArgs) -> Result<GridSpec, String> {
     let detections: Vec<Detection> = match (&search.model, &search.models) {
-        (Some(one), _) => vec![one.parse::<Detection>().map_err(|e| format!("--model: {e}"))?],
+        (Some(one), _) => vec![one
+            .parse::<Detection>()
+            .map_err(|e| format!("--model: {e}"))?],
         (None, Some(list)) => list
             .iter()
             .map(|m| m.parse::<Detection>().map_err(|e| format!("--models: {e}")))
