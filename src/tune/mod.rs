@@ -206,8 +206,7 @@ pub fn evaluate_grid(
         .collect::<Result<Vec<_>, _>>()?;
     let splits = scoring.splits(trace);
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Vec<SplitQos>, ConfigError>>>> =
-        Mutex::new(vec![None; jobs.len()]);
+    let results: Mutex<Vec<Option<JobResult>>> = Mutex::new(vec![None; jobs.len()]);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(jobs.len())
@@ -258,6 +257,9 @@ pub fn evaluate_grid(
     Ok(out)
 }
 
+/// One job's totals, one per threshold.
+type JobResult = Result<Vec<SplitQos>, ConfigError>;
+
 /// The configuration a phi job replays (`None` for the timeout), after
 /// checking every threshold.
 fn job_config(base: &Config, job: &Job) -> Result<Option<Config>, ConfigError> {
@@ -298,7 +300,7 @@ fn score_job(
     warmup: usize,
     splits: &[usize],
     on_progress: &(dyn Fn(u64) + Sync),
-) -> Result<Vec<SplitQos>, ConfigError> {
+) -> JobResult {
     let mut totals = vec![SplitQos::default(); job.thresholds.len()];
     for (node, &split) in trace.nodes().iter().zip(splits) {
         let arrivals = node.arrivals();

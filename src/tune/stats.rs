@@ -77,7 +77,8 @@ pub fn hours_to_establish(rate_per_hour: f64, confidence: f64) -> f64 {
 /// Never; `p` outside `(0, 1)` or a shape that is not positive give 0 or
 /// infinity as the limits suggest.
 pub fn gamma_quantile(p: f64, a: f64) -> f64 {
-    if !(a > 0.0) || !(p > 0.0) {
+    // Also catches NaN, which fails every comparison.
+    if a.is_nan() || p.is_nan() || a <= 0.0 || p <= 0.0 {
         return 0.0;
     }
     if p >= 1.0 {
