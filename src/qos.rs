@@ -25,6 +25,8 @@
 //! until one of them stops learning an interval that the others learn, so
 //! they share one state until then, and join again once the difference has
 //! left the window. The two give identical results (tested).
+//! [`sweep_split`] is the same pass with each node cut in two at
+//! [`split_index`], for choosing on one part and checking on the other.
 
 use crate::config::{Config, ConfigError};
 use crate::detector::{Detector, Params, State};

@@ -399,13 +399,19 @@ fn recommendation(s: &mut String, report: &Report) {
                 "target: {goal}: NOT established at {pc} by any configuration on {hours:.2} h"
             );
             if let (Some(needed), Some(t)) = (hours_needed, report.targets.mistakes_per_hour) {
+                // Observed time adds up over nodes.
+                let unit = if report.trace.nodes().len() > 1 {
+                    "node-hours"
+                } else {
+                    "h"
+                };
                 let per_trace = report.scoring.train_fraction.map_or(String::new(), |f| {
-                    format!(" (a trace of ≥ {:.2} h at this split)", needed / f)
+                    format!(" (a trace of ≥ {:.2} {unit} at this split)", needed / f)
                 });
                 let _ = writeln!(
                     s,
                     "  even 0 mistakes bound the rate only below {:.2}/h here; ≤ {t}/h needs \
-                     ≥ {needed:.2} h to choose on{per_trace}",
+                     ≥ {needed:.2} {unit} to choose on{per_trace}",
                     interval(&Qos { mistakes: 0, ..*q }, report.confidence).high_per_hour
                 );
             }
