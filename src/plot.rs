@@ -2,8 +2,9 @@
 //! dependency).
 //!
 //! [`tradeoff_svg`] draws Chen's trade-off: mean detection time (x) against
-//! mistakes per hour (y, logarithmic), one line per detection kind, one
-//! marker per threshold. Configurations without any mistake sit on the
+//! mistakes per hour (y), both logarithmic, one colour per detection kind,
+//! one dot per configuration, with the Pareto frontier and the
+//! recommendation marked. Configurations without any mistake sit on the
 //! bottom edge, labelled "0".
 //!
 //! [`phi_timeline_svg`] draws one node's phi over time during a replay, with
@@ -27,20 +28,41 @@ const COLOURS: [&str; 10] = [
     "#17becf", "#bcbd22",
 ];
 
-/// The trade-off chart of `candidates`, with `recommended` circled, as an
-/// SVG document.
+/// The trade-off chart of `candidates` as an SVG document: mean detection
+/// time (x, logarithmic, so that models tens of milliseconds apart stay
+/// apart when others reach seconds) against mistakes per hour (y,
+/// logarithmic). Every configuration is a dot in its detection kind's
+/// colour; each kind's line joins its own undominated configurations.
+/// `frontier` (indices into `candidates`, see
+/// [`pareto_frontier`](crate::tune::pareto_frontier)) is drawn as a black
+/// staircase with square markers, and `recommended` is circled.
 pub fn tradeoff_svg(
     candidates: &[Candidate],
-    recommended: Option<&Candidate>,
+    frontier: &[usize],
+    recommended: Option<usize>,
     title: &str,
 ) -> String {
-    let points: Vec<(f64, f64)> = candidates
+    let point = |c: &Candidate| (c.qos.mean_detection_ms(), c.qos.mistakes_per_hour());
+    let plotted: Vec<&Candidate> = candidates
         .iter()
-        .map(|c| (c.qos.mean_detection_ms(), c.qos.mistakes_per_hour()))
-        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .filter(|c| {
+            let (x, y) = point(c);
+            c.qos.samples > 0 && x > 0.0 && x.is_finite() && y.is_finite()
+        })
         .collect();
-    let x_max = points.iter().map(|p| p.0).fold(0.0f64, f64::max).max(1.0) * 1.05;
-    let positive = points.iter().map(|p| p.1).filter(|&y| y > 0.0);
+    let xs = plotted.iter().map(|c| point(c).0);
+    let x_lo_data = xs.clone().fold(f64::INFINITY, f64::min);
+    let x_hi_data = xs.fold(0.0f64, f64::max);
+    let (x_lo, x_hi) = if x_hi_data > 0.0 {
+        (
+            x_lo_data.log10().floor() as i32,
+            x_hi_data.log10().ceil() as i32,
+        )
+    } else {
+        (1, 3)
+    };
+    let x_hi = x_hi.max(x_lo + 1);
+    let positive = plotted.iter().map(|c| point(c).1).filter(|&y| y > 0.0);
     let y_lo_data = positive.clone().fold(f64::INFINITY, f64::min);
     let y_hi_data = positive.fold(0.0f64, f64::max);
     // Decades spanning the data, with one decade below for the zero row.
@@ -55,7 +77,10 @@ pub fn tradeoff_svg(
     let hi_exp = hi_exp.max(lo_exp + 2);
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
-    let sx = |x: f64| LEFT + x / x_max * plot_w;
+    let sx = |x: f64| {
+        LEFT + (x.max(f64::MIN_POSITIVE).log10() - f64::from(x_lo)) / f64::from(x_hi - x_lo)
+            * plot_w
+    };
     let sy = |y: f64| {
         let e = if y > 0.0 {
             y.log10()
@@ -64,9 +89,13 @@ pub fn tradeoff_svg(
         };
         TOP + (f64::from(hi_exp) - e) / f64::from(hi_exp - lo_exp) * plot_h
     };
+    let at = |c: &Candidate| {
+        let (x, y) = point(c);
+        (sx(x), sy(y))
+    };
 
     let mut s = open_svg(title, plot_w);
-    // Grid and axes.
+    // Grid and axes: decades, with 2 and 5 ticks on the detection axis.
     for e in lo_exp..=hi_exp {
         let y = sy(10f64.powi(e));
         let label = if e == lo_exp {
@@ -82,48 +111,47 @@ pub fn tradeoff_svg(
             y + 4.0
         );
     }
-    let step = nice_step(x_max / 6.0);
-    let mut k = 0u32;
-    while f64::from(k) * step <= x_max && k <= 50 {
-        let xv = f64::from(k) * step;
-        let x = sx(xv);
-        let _ = writeln!(
-            s,
-            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#eee"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{xv}</text>"##,
-            TOP + plot_h,
-            TOP + plot_h + 18.0
-        );
-        k += 1;
+    for e in x_lo..=x_hi {
+        for m in [1.0, 2.0, 5.0] {
+            let v = m * 10f64.powi(e);
+            if v > 10f64.powi(x_hi) * 1.0001 {
+                break;
+            }
+            let x = sx(v);
+            let _ = writeln!(
+                s,
+                r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#eee"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{v}</text>"##,
+                TOP + plot_h,
+                TOP + plot_h + 18.0
+            );
+        }
     }
     frame(
         &mut s,
         plot_w,
         plot_h,
-        "mean detection time (ms)",
+        "mean detection time (ms, log)",
         "mistakes per hour (log; bottom row: none)",
     );
     // One series per detection kind, in order of first appearance.
     let mut kinds: Vec<&str> = Vec::new();
-    for c in candidates {
+    for c in &plotted {
         if !kinds.contains(&c.detection.name()) {
             kinds.push(c.detection.name());
         }
     }
     for (i, kind) in kinds.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
-        let mut series: Vec<&Candidate> = candidates
+        let series: Vec<Candidate> = plotted
             .iter()
             .filter(|c| c.detection.name() == *kind)
+            .map(|c| **c)
             .collect();
-        series.sort_by(|a, b| a.threshold.total_cmp(&b.threshold));
-        let path: Vec<String> = series
+        let path: Vec<String> = crate::tune::pareto_frontier(&series)
             .iter()
-            .map(|c| {
-                format!(
-                    "{:.1},{:.1}",
-                    sx(c.qos.mean_detection_ms()),
-                    sy(c.qos.mistakes_per_hour())
-                )
+            .map(|&k| {
+                let (x, y) = at(&series[k]);
+                format!("{x:.1},{y:.1}")
             })
             .collect();
         let _ = writeln!(
@@ -132,13 +160,13 @@ pub fn tradeoff_svg(
             path.join(" ")
         );
         for c in &series {
+            let (x, y) = at(c);
             let _ = writeln!(
                 s,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"><title>{} {}: {:.1} ms, {:.3}/h</title></circle>"#,
-                sx(c.qos.mean_detection_ms()),
-                sy(c.qos.mistakes_per_hour()),
+                r#"<circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="{colour}" fill-opacity="0.6"><title>{} {} pause {} ms: {:.1} ms, {:.3}/h</title></circle>"#,
                 kind,
                 c.threshold,
+                c.acceptable_pause.as_secs_f64() * 1e3,
                 c.qos.mean_detection_ms(),
                 c.qos.mistakes_per_hour()
             );
@@ -154,14 +182,50 @@ pub fn tradeoff_svg(
             escape(kind)
         );
     }
-    if let Some(r) = recommended {
-        let lx = LEFT + plot_w + 15.0;
-        let ly = TOP + 30.0 + 20.0 * kinds.len() as f64;
+    // The overall frontier: a staircase (each point is undominated until the
+    // next one is reached) with square markers.
+    let corners: Vec<(f64, f64)> = frontier
+        .iter()
+        .filter_map(|&i| candidates.get(i))
+        .filter(|c| plotted.iter().any(|p| std::ptr::eq(*p, *c)))
+        .map(at)
+        .collect();
+    let mut steps: Vec<String> = Vec::new();
+    for (k, &(x, y)) in corners.iter().enumerate() {
+        if k > 0 {
+            steps.push(format!("{x:.1},{:.1}", corners[k - 1].1));
+        }
+        steps.push(format!("{x:.1},{y:.1}"));
+    }
+    let _ = writeln!(
+        s,
+        r#"<polyline points="{}" fill="none" stroke="black" stroke-width="1" stroke-dasharray="4 3"/>"#,
+        steps.join(" ")
+    );
+    for (x, y) in &corners {
         let _ = writeln!(
             s,
-            r#"<circle cx="{:.1}" cy="{:.1}" r="8" fill="none" stroke="black" stroke-width="2"/><text x="{lx:.1}" y="{ly:.1}">recommended</text><text x="{lx:.1}" y="{:.1}">(circled): {} {}</text>"#,
-            sx(r.qos.mean_detection_ms()),
-            sy(r.qos.mistakes_per_hour()),
+            r#"<rect x="{:.1}" y="{:.1}" width="7" height="7" fill="none" stroke="black"/>"#,
+            x - 3.5,
+            y - 3.5
+        );
+    }
+    let lx = LEFT + plot_w + 15.0;
+    let ly = TOP + 30.0 + 20.0 * kinds.len() as f64;
+    let _ = writeln!(
+        s,
+        r#"<rect x="{:.1}" y="{:.1}" width="7" height="7" fill="none" stroke="black"/><text x="{:.1}" y="{:.1}">frontier</text>"#,
+        lx + 6.5,
+        ly - 3.5,
+        lx + 26.0,
+        ly + 4.0
+    );
+    if let Some(r) = recommended.and_then(|i| candidates.get(i)) {
+        let (x, y) = at(r);
+        let ly = ly + 24.0;
+        let _ = writeln!(
+            s,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="8" fill="none" stroke="black" stroke-width="2"/><text x="{lx:.1}" y="{ly:.1}">recommended</text><text x="{lx:.1}" y="{:.1}">(circled): {} {}</text>"#,
             ly + 16.0,
             escape(r.detection.name()),
             r.threshold
@@ -379,6 +443,9 @@ mod tests {
         Candidate {
             detection,
             threshold,
+            acceptable_pause: std::time::Duration::ZERO,
+            min_std_deviation: std::time::Duration::ZERO,
+            held_out: None,
             qos: Qos {
                 samples: 1,
                 detection_ns: u128::from(det_ms) * 1_000_000,
@@ -398,11 +465,19 @@ mod tests {
             cand(normal, 8.0, 400, 0),
             cand(Detection::Timeout, 300.0, 300, 10),
         ];
-        let svg = tradeoff_svg(&c, Some(&c[1]), "a <title> & more");
+        let frontier = crate::tune::pareto_frontier(&c);
+        assert_eq!(frontier, [0, 2, 1]);
+        let svg = tradeoff_svg(&c, &frontier, Some(1), "a <title> & more");
         assert!(svg.starts_with("<svg"));
         assert!(svg.trim_end().ends_with("</svg>"));
-        assert_eq!(svg.matches("<polyline").count(), 2);
+        // One line per kind and the frontier's staircase.
+        assert_eq!(svg.matches("<polyline").count(), 3);
         assert_eq!(svg.matches("<circle").count(), 4); // 3 markers + recommendation
+                                                       // Three frontier squares, the legend's and the plot's frame.
+        assert_eq!(
+            svg.matches("fill=\"none\" stroke=\"black\"/>").count(),
+            4 + 1
+        );
         assert!(svg.contains("a &lt;title&gt; &amp; more"));
         assert!(svg.contains("(circled): normal 8"));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
@@ -447,7 +522,7 @@ mod tests {
 
     #[test]
     fn empty_input_still_gives_a_valid_document() {
-        let svg = tradeoff_svg(&[], None, "nothing");
+        let svg = tradeoff_svg(&[], &[], None, "nothing");
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         assert!(!svg.contains("NaN"));
     }

@@ -25,6 +25,8 @@
 //! until one of them stops learning an interval that the others learn, so
 //! they share one state until then, and join again once the difference has
 //! left the window. The two give identical results (tested).
+//! [`sweep_split`] is the same pass with each node cut in two at
+//! [`split_index`], for choosing on one part and checking on the other.
 
 use crate::config::{Config, ConfigError};
 use crate::detector::{Detector, Params, State};
@@ -136,13 +138,79 @@ impl Qos {
 
 /// Observed time of a node's scored part: `a_n − a_warmup`.
 fn observed(arrivals: &[Timestamp], warmup: usize) -> u128 {
-    match (arrivals.get(warmup), arrivals.last()) {
-        (Some(first), Some(last)) if warmup + 1 < arrivals.len() => {
-            u128::from(last.as_nanos() - first.as_nanos())
-        }
+    observed_between(arrivals, warmup, arrivals.len().saturating_sub(1))
+}
+
+/// Time covered by the gaps after arrivals `from..to`: `a_to − a_from`
+/// (0 when that range is empty).
+fn observed_between(arrivals: &[Timestamp], from: usize, to: usize) -> u128 {
+    match (arrivals.get(from), arrivals.get(to)) {
+        (Some(first), Some(last)) if from < to => u128::from(last.as_nanos() - first.as_nanos()),
         _ => 0,
     }
 }
+
+/// The scores of one configuration on a node cut in two for an
+/// out-of-sample check: the part a configuration is chosen on, and the
+/// rest, on which the choice is then checked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SplitQos {
+    /// The gaps after arrivals `warmup..split`.
+    pub fit: Qos,
+    /// The gaps after arrivals `split..` (none before the warm-up).
+    pub held_out: Qos,
+}
+
+impl SplitQos {
+    /// Empty scores with the observed time of each part already set.
+    fn new(arrivals: &[Timestamp], warmup: usize, split: usize) -> Self {
+        let last = arrivals.len().saturating_sub(1);
+        let mut s = SplitQos::default();
+        s.fit.observed_ns = observed_between(arrivals, warmup, split.min(last));
+        s.held_out.observed_ns = observed_between(arrivals, split.max(warmup), last);
+        s
+    }
+
+    /// Adds another node's scores, part by part.
+    pub fn merge(&mut self, other: &SplitQos) {
+        self.fit.merge(&other.fit);
+        self.held_out.merge(&other.held_out);
+    }
+
+    /// Records the gap after arrival `i` in the part it belongs to.
+    #[inline]
+    fn record(&mut self, i: usize, warmup: usize, split: usize, d: u64, gap: u64) {
+        if i < warmup {
+            return;
+        }
+        if i < split {
+            self.fit.record(d, gap);
+        } else {
+            self.held_out.record(d, gap);
+        }
+    }
+}
+
+/// Where a node's arrivals are cut for an out-of-sample check: the index of
+/// the first arrival at or after `fraction` of the node's time span. The
+/// gaps after the arrivals before it form the first part.
+///
+/// `fraction` is clamped to `[0, 1]`; 1 keeps every gap in the first part.
+pub fn split_index(arrivals: &[Timestamp], fraction: f64) -> usize {
+    let (Some(first), Some(last)) = (arrivals.first(), arrivals.last()) else {
+        return 0;
+    };
+    let fraction = fraction.clamp(0.0, 1.0);
+    if fraction >= 1.0 {
+        return arrivals.len();
+    }
+    let span = (last.as_nanos() - first.as_nanos()) as f64;
+    let cut = first.as_nanos() + (span * fraction) as u64;
+    arrivals.partition_point(|a| a.as_nanos() < cut)
+}
+
+/// How many arrivals a replay reports at a time to a progress callback.
+const PROGRESS_STEP: usize = 4096;
 
 /// Scores one configuration on one node's arrivals (in non-decreasing
 /// order) by replaying them through a [`Detector`], the reference
@@ -170,15 +238,27 @@ pub fn score(arrivals: &[Timestamp], config: &Config, warmup: usize) -> Qos {
 /// Scores a fixed timeout (suspect after `timeout` of silence) on one node:
 /// the baseline that phi is meant to beat.
 pub fn score_timeout(arrivals: &[Timestamp], timeout: Duration, warmup: usize) -> Qos {
+    score_timeout_split(arrivals, timeout, warmup, arrivals.len()).fit
+}
+
+/// [`score_timeout`] with the gaps after arrivals `split..` scored apart
+/// (see [`SplitQos`] and [`split_index`]).
+pub fn score_timeout_split(
+    arrivals: &[Timestamp],
+    timeout: Duration,
+    warmup: usize,
+    split: usize,
+) -> SplitQos {
     let d = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
-    let mut qos = Qos {
-        observed_ns: observed(arrivals, warmup),
-        ..Qos::default()
-    };
+    let mut qos = SplitQos::new(arrivals, warmup, split);
     for (i, pair) in arrivals.windows(2).enumerate() {
-        if i >= warmup {
-            qos.record(d, pair[1].as_nanos().saturating_sub(pair[0].as_nanos()));
-        }
+        qos.record(
+            i,
+            warmup,
+            split,
+            d,
+            pair[1].as_nanos().saturating_sub(pair[0].as_nanos()),
+        );
     }
     qos
 }
@@ -224,6 +304,30 @@ pub fn sweep(
     thresholds: &[f64],
     warmup: usize,
 ) -> Result<Vec<Qos>, ConfigError> {
+    let split = arrivals.len();
+    let swept = sweep_split(arrivals, base, thresholds, warmup, split, &|_| {})?;
+    Ok(swept.into_iter().map(|s| s.fit).collect())
+}
+
+/// [`sweep`] with the gaps after arrivals `split..` scored apart (see
+/// [`SplitQos`] and [`split_index`]): one replay gives both the figures a
+/// configuration is chosen on and its out-of-sample check, the detector
+/// carrying its learnt state across the cut as it would in production.
+///
+/// `on_progress` is called with the number of arrivals replayed since its
+/// last call, every few thousand arrivals and at the end.
+///
+/// # Errors
+///
+/// [`ConfigError`] if a threshold is not valid (finite, above 0).
+pub fn sweep_split(
+    arrivals: &[Timestamp],
+    base: &Config,
+    thresholds: &[f64],
+    warmup: usize,
+    split: usize,
+    on_progress: &dyn Fn(u64),
+) -> Result<Vec<SplitQos>, ConfigError> {
     let mut order: Vec<usize> = (0..thresholds.len()).collect();
     order.sort_by(|&a, &b| thresholds[a].total_cmp(&thresholds[b]));
     let model = base.model();
@@ -236,14 +340,9 @@ pub fn sweep(
     let params = Params::new(base.clone());
     let capacity = base.max_sample_size();
     // Indexed like `order` (ascending thresholds) while replaying.
-    let mut sorted = vec![
-        Qos {
-            observed_ns: observed(arrivals, warmup),
-            ..Qos::default()
-        };
-        thresholds.len()
-    ];
+    let mut sorted = vec![SplitQos::new(arrivals, warmup, split); thresholds.len()];
     if thresholds.is_empty() {
+        on_progress(arrivals.len() as u64);
         return Ok(sorted);
     }
     let mut groups = vec![Group {
@@ -255,6 +354,9 @@ pub fn sweep(
     let mut deadlines = vec![u64::MAX; order.len()];
     let mut previous: Option<u64> = None;
     for (i, &arrival) in arrivals.iter().enumerate() {
+        if i % PROGRESS_STEP == PROGRESS_STEP - 1 {
+            on_progress(PROGRESS_STEP as u64);
+        }
         let a = arrival.as_nanos();
         match previous {
             Some(p) if a < p => continue,
@@ -317,13 +419,14 @@ pub fn sweep(
                     .elapsed_at(&params, &fit, ys[m])
                     .min(u64::MAX - a);
                 deadlines[m] = d;
-                if let (true, Some(next_gap)) = (i >= warmup, next_gap) {
-                    sorted[m].record(d, next_gap);
+                if let Some(next_gap) = next_gap {
+                    sorted[m].record(i, warmup, split, d, next_gap);
                 }
             }
         }
     }
-    let mut results = vec![Qos::default(); thresholds.len()];
+    on_progress((arrivals.len() % PROGRESS_STEP) as u64);
+    let mut results = vec![SplitQos::default(); thresholds.len()];
     for (m, &k) in order.iter().enumerate() {
         results[k] = sorted[m];
     }

@@ -158,16 +158,49 @@ fn tune_scores_a_timeout_by_hand() {
             "300",
             "--format",
             "csv",
+            "--no-validate",
         ],
         "",
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        text(&out.stdout),
-        "model,threshold,samples,mean_detection_ms,max_detection_ms,mistakes,mistake_ms,\
-         mistakes_per_hour,mean_mistake_ms,query_accuracy\n\
-         timeout,300,4,300,300,1,200,4500,200,0.75\n"
-    );
+    let csv = text(&out.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let row: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(header.len(), row.len());
+    let field = |name: &str| {
+        let k = header.iter().position(|h| *h == name).expect(name);
+        row[k]
+    };
+    for (name, value) in [
+        ("model", "timeout"),
+        ("threshold", "300"),
+        ("samples", "4"),
+        ("mean_detection_ms", "300"),
+        ("max_detection_ms", "300"),
+        ("mistakes", "1"),
+        ("mistake_ms", "200"),
+        ("mistakes_per_hour", "4500"),
+        ("mean_mistake_ms", "200"),
+        ("query_accuracy", "0.75"),
+        ("mean_recurrence_s", "0.8"),
+        ("pause_ms", "0"),
+        ("window", "1000"),
+        ("held_out_samples", ""),
+        ("frontier", "true"),
+        // 1 mistake in 800 ms cannot show ≤ 1 per hour: the closest.
+        ("meets_target", "false"),
+        ("recommended", "closest"),
+    ] {
+        assert_eq!(field(name), value, "{name}");
+    }
+    // Garwood's 95 % limits for 1 event, 0.0253 and 5.572, over 800 ms
+    // (1/4500 h): 114 and 25 074 per hour.
+    let low: f64 = field("mistakes_per_hour_low").parse().expect("a number");
+    let high: f64 = field("mistakes_per_hour_high").parse().expect("a number");
+    assert!((low - 0.0253 * 4500.0).abs() < 0.5, "{low}");
+    assert!((high - 5.5716 * 4500.0).abs() < 1.0, "{high}");
 }
 
 #[test]
@@ -305,4 +338,138 @@ fn simulate_is_deterministic_and_feeds_tune_and_plot() {
     assert!(text(&out.stderr).contains("--profile"));
     let out = accrual(&["simulate", "--duration-s", "0"], "");
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn tune_model_and_threshold_restrict_the_grid() {
+    let trace = write_temp("restrict.csv", "arrival_ms\n0\n100\n200\n700\n800\n");
+    let path = trace.to_str().expect("utf-8 path");
+    let rows = |extra: &[&str]| {
+        let mut args = vec!["tune", "--trace", path, "--format", "csv", "--no-validate"];
+        args.extend_from_slice(extra);
+        let out = accrual(&args, "");
+        assert!(out.status.success(), "{extra:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .skip(1)
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let one = rows(&["--model", "timeout", "--threshold", "300"]);
+    assert_eq!(one.len(), 1);
+    assert!(one[0].starts_with("timeout,300,0,"), "{}", one[0]);
+    // Two pauses × one threshold × one σ floor.
+    let two = rows(&[
+        "--model",
+        "normal",
+        "--threshold",
+        "8",
+        "--pause-ms",
+        "50,100",
+        "--min-std-ms",
+        "20",
+    ]);
+    assert_eq!(two.len(), 2);
+    assert!(two[0].starts_with("normal,8,50,20,1000,"), "{}", two[0]);
+    assert!(two[1].starts_with("normal,8,100,20,1000,"), "{}", two[1]);
+    // A setting given twice in two forms is refused, not silently dropped.
+    for (args, flag) in [
+        (["--model", "normal", "--models", "akka"], "--model"),
+        (["--threshold", "8", "--thresholds", "1,2"], "--threshold"),
+    ] {
+        let mut all = vec!["tune", "--trace", path];
+        all.extend_from_slice(&args);
+        let out = accrual(&all, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains(flag), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn tune_rejects_a_warmup_that_leaves_nothing_to_score() {
+    let trace = write_temp("warmup.csv", "arrival_ms\n0\n100\n200\n700\n800\n");
+    let path = trace.to_str().expect("utf-8 path");
+    for extra in [&["--no-validate"][..], &[][..]] {
+        let mut args = vec!["tune", "--trace", path, "--warmup", "4"];
+        args.extend_from_slice(extra);
+        let out = accrual(&args, "");
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("--warmup 4"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    // Three arrivals of warm-up leave one gap on the whole trace, but none
+    // in the first two thirds.
+    let out = accrual(
+        &["tune", "--trace", path, "--warmup", "3", "--no-validate"],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = accrual(&["tune", "--trace", path, "--warmup", "3"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--train-fraction"));
+    for bad in [["--confidence", "1"], ["--train-fraction", "0"]] {
+        let mut args = vec!["tune", "--trace", path];
+        args.extend_from_slice(&bad);
+        let out = accrual(&args, "");
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(text(&out.stderr).contains(bad[0]), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn tune_does_not_call_one_mistake_in_one_hour_one_per_hour() {
+    // One hour exactly of 100 ms heartbeats with one 1000 ms gap: a 500 ms
+    // timeout makes 1 mistake per hour by point estimate, which one hour
+    // of data cannot establish (95 % upper limit 5.57 per hour); 0
+    // mistakes would need 3.69 h.
+    let mut csv = String::from("arrival_ms\n");
+    for i in (0..=36_000u64).filter(|i| !(1_001..=1_009).contains(i)) {
+        csv.push_str(&format!("{}\n", i * 100));
+    }
+    let trace = write_temp("hour.csv", &csv);
+    let path = trace.to_str().expect("utf-8 path");
+    let out = accrual(
+        &[
+            "tune",
+            "--trace",
+            path,
+            "--models",
+            "timeout",
+            "--thresholds",
+            "500,1000",
+            "--no-validate",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.contains("NOT established at 95 %"), "{table}");
+    assert!(table.contains("≥ 3.69 h"), "{table}");
+    assert!(
+        table.contains("best point estimate, UNPROVEN: timeout threshold 500"),
+        "{table}"
+    );
+    assert!(table.contains("acceptable pause 0 ms"), "{table}");
+    assert!(table.contains("includes the pause"), "{table}");
+    let out = accrual(
+        &[
+            "tune",
+            "--trace",
+            path,
+            "--models",
+            "timeout",
+            "--thresholds",
+            "500,1000",
+            "--no-validate",
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    let json = text(&out.stdout);
+    assert!(json.contains("\"meets_target\":false"), "{json}");
+    assert!(!json.contains("\"meets_target\":true"), "{json}");
+    assert!(json.contains("\"verdict\":\"unproven\""), "{json}");
+    assert!(json.contains("\"mean_recurrence_s\":3600"), "{json}");
 }

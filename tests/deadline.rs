@@ -164,7 +164,8 @@ fn tuning_scores_the_deadline_model_as_the_timeout_baseline() {
     // `accrual tune` uses), threshold k is a timeout of k median intervals:
     // the same scores as the fixed-timeout baseline at k × 100 ms.
     use accrual::trace::{NodeTrace, Trace};
-    use accrual::tune::{self, Detection, DEFAULT_DEADLINE_THRESHOLDS};
+    use accrual::tune::grid::DEFAULT_DEADLINE_THRESHOLDS;
+    use accrual::tune::{self, Detection};
     let mut t = 0;
     let mut arrivals = Vec::new();
     for i in 0..400u64 {

@@ -71,23 +71,8 @@ pub(crate) struct TuneArgs {
     /// a built-in simulated WAN trace is used.
     #[arg(long)]
     pub(crate) trace: Option<PathBuf>,
-    /// Models to score, comma separated: normal, akka, exponential, chen,
-    /// 2w-fd, bertier, empirical, deadline, timeout.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "normal,akka,exponential,chen,2w-fd,bertier,empirical,deadline,timeout"
-    )]
-    pub(crate) models: Vec<String>,
-    /// Thresholds: a comma list or `start:end:step`. They are phi values,
-    /// except for `chen` and `2w-fd` (margins in ms), `bertier` (multiples
-    /// of its margin), `deadline` (multiples of its timeout) and `timeout`
-    /// (ms) [default: phi 0.5 to 16; margins 0.1 to 15 and timeouts 1.25 to
-    /// 16 × the median interval; Bertier 0.25 to 48; deadline 1 to 16].
-    #[arg(long)]
-    pub(crate) thresholds: Option<String>,
     #[command(flatten)]
-    pub(crate) detector: DetectorArgs,
+    pub(crate) search: TuneSearchArgs,
     /// The first N arrivals of each node are replayed but not scored.
     #[arg(long, default_value_t = 0)]
     pub(crate) warmup: usize,
@@ -104,6 +89,56 @@ pub(crate) struct TuneArgs {
     /// hour) to this SVG file [default without --trace: accrual-tune.svg].
     #[arg(long)]
     pub(crate) plot: Option<PathBuf>,
+}
+
+/// What `tune` searches and how it judges the results. Every detector
+/// setting given here restricts the grid to it; none is ignored.
+#[derive(Args)]
+pub(crate) struct TuneSearchArgs {
+    /// Models to score, comma separated: normal, akka, exponential, chen,
+    /// 2w-fd, bertier, empirical, deadline, timeout [default: all].
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) models: Option<Vec<String>>,
+    /// Score only this model (the same as --models NAME).
+    #[arg(long, conflicts_with = "models")]
+    pub(crate) model: Option<String>,
+    /// Thresholds: a comma list or `start:end:step`. They are phi values,
+    /// except for `chen` and `2w-fd` (margins in ms), `bertier` (multiples
+    /// of its margin), `deadline` (multiples of its timeout) and `timeout`
+    /// (ms) [default: phi 0.5 to 16; margins 0.1 to 15 and timeouts 1.25 to
+    /// 16 × the median interval; Bertier 0.25 to 48; deadline 1 to 16].
+    #[arg(long)]
+    pub(crate) thresholds: Option<String>,
+    /// Score only this threshold (the same as --thresholds X).
+    #[arg(long, conflicts_with = "thresholds")]
+    pub(crate) threshold: Option<f64>,
+    /// Acceptable pauses to score, in ms, comma separated [default: 0, 1,
+    /// 2, 3 and 5 × the median interval; 0 for chen, 2w-fd and timeout,
+    /// whose threshold already adds to the pause].
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) pause_ms: Option<Vec<f64>>,
+    /// σ floors to score, in ms, comma separated [default: 0.1 and 0.25 ×
+    /// the median interval for normal and akka, 0.1 × for the others].
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) min_std_ms: Option<Vec<f64>>,
+    /// Window size (maximum number of intervals kept).
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) window: usize,
+    /// First heartbeat estimate, in ms [default: the trace's median
+    /// interval].
+    #[arg(long)]
+    pub(crate) first_interval_ms: Option<f64>,
+    /// Confidence level of the mistake rates' intervals; a mistake target
+    /// is met when the interval's upper end is within it.
+    #[arg(long, default_value_t = 0.95)]
+    pub(crate) confidence: f64,
+    /// Choose on the whole trace, without the out-of-sample check.
+    #[arg(long)]
+    pub(crate) no_validate: bool,
+    /// Fraction of each node's time span to choose on; the rest checks the
+    /// choice [default: 2/3].
+    #[arg(long, conflicts_with = "no_validate")]
+    pub(crate) train_fraction: Option<f64>,
 }
 
 #[derive(Args)]

@@ -4,7 +4,7 @@
 use crate::args::PlotArgs;
 use crate::read_trace;
 use crate::tune::evaluate_with_progress;
-use accrual::tune::{self, Detection, Targets};
+use accrual::tune::{self, Detection, GridSpec, Scoring, Targets};
 use accrual::Timestamp;
 
 pub(crate) fn run(args: &PlotArgs) -> Result<(), String> {
@@ -47,15 +47,24 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
     eprintln!("wrote {}", args.out.display());
     if let Some(path) = &args.tradeoff {
-        let plan: Vec<(Detection, Vec<f64>)> = Detection::ALL
-            .iter()
-            .map(|&d| (d, tune::default_thresholds(d, interval_ms)))
-            .collect();
-        let candidates = evaluate_with_progress(&trace, &config, &plan, 0)?;
-        let best = tune::recommend(&candidates, &Targets::DEFAULT);
+        // The default grid of `tune` on the whole trace; --pause-ms and
+        // --min-std-ms, if given, restrict it as they do there.
+        let spec = GridSpec {
+            pauses_ms: args.detector.pause_ms.map(|p| vec![p]),
+            min_std_ms: args.detector.min_std_ms.map(|m| vec![m]),
+            ..GridSpec::defaults(&Detection::ALL)
+        };
+        let jobs = spec.jobs(interval_ms).map_err(|e| e.to_string())?;
+        let scoring = Scoring {
+            warmup: 0,
+            train_fraction: None,
+        };
+        let candidates = evaluate_with_progress(&trace, &config, &jobs, scoring)?;
+        let frontier = tune::pareto_frontier(&candidates);
+        let best = tune::recommend(&candidates, &Targets::DEFAULT, 0.95).map(|b| b.index);
         let title = format!("QoS trade-off on {}", args.trace.display());
-        std::fs::write(path, accrual::plot::tradeoff_svg(&candidates, best, &title))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let svg = accrual::plot::tradeoff_svg(&candidates, &frontier, best, &title);
+        std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -1,11 +1,11 @@
 //! `accrual tune`: score models and thresholds on a trace and recommend one.
 
-use crate::args::{Format, TuneArgs};
-use crate::format::{to_csv, to_json, to_table};
+use crate::args::{Format, TuneArgs, TuneSearchArgs};
+use crate::format::{to_csv, to_json, to_table, Report};
 use crate::read_trace;
 use accrual::simulate::{self, Profile, Scenario};
 use accrual::trace::Trace;
-use accrual::tune::{self, Candidate, Detection, Targets};
+use accrual::tune::{self, Candidate, Detection, GridSpec, Job, Scoring, Targets};
 use accrual::Config;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -43,33 +43,96 @@ fn load_trace(args: &TuneArgs) -> Result<Trace, String> {
     }
 }
 
+/// The default share of each node's time span a configuration is chosen
+/// on; the rest checks the choice.
+const DEFAULT_TRAIN_FRACTION: f64 = 2.0 / 3.0;
+
+/// What the grid searches, from the options (each given setting restricts
+/// the grid to it).
+fn grid_spec(search: &TuneSearchArgs) -> Result<GridSpec, String> {
+    let detections: Vec<Detection> = match (&search.model, &search.models) {
+        (Some(one), _) => vec![one
+            .parse::<Detection>()
+            .map_err(|e| format!("--model: {e}"))?],
+        (None, Some(list)) => list
+            .iter()
+            .map(|m| m.parse::<Detection>().map_err(|e| format!("--models: {e}")))
+            .collect::<Result<_, _>>()?,
+        (None, None) => Detection::ALL.to_vec(),
+    };
+    let thresholds = match (search.threshold, &search.thresholds) {
+        (Some(t), _) => Some(vec![t]),
+        (None, Some(text)) => Some(parse_thresholds(text)?),
+        (None, None) => None,
+    };
+    Ok(GridSpec {
+        detections,
+        thresholds,
+        pauses_ms: search.pause_ms.clone(),
+        min_std_ms: search.min_std_ms.clone(),
+    })
+}
+
+/// How the trace is scored, after checking that the warm-up and the cut
+/// leave something to choose on.
+fn scoring(args: &TuneArgs, trace: &Trace) -> Result<Scoring, String> {
+    let search = &args.search;
+    let train_fraction = if search.no_validate {
+        None
+    } else {
+        let f = search.train_fraction.unwrap_or(DEFAULT_TRAIN_FRACTION);
+        if !(f > 0.0 && f < 1.0) {
+            return Err(format!(
+                "--train-fraction {f}: must be above 0 and below 1 (or use --no-validate)"
+            ));
+        }
+        Some(f)
+    };
+    let scoring = Scoring {
+        warmup: args.warmup,
+        train_fraction,
+    };
+    if scoring.fit_samples(trace) == 0 {
+        let longest = trace.nodes().iter().map(|n| n.arrivals().len()).max();
+        let part = if train_fraction.is_some() {
+            " in the part a configuration is chosen on (see --train-fraction)"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "--warmup {} leaves nothing to score{part}: the longest node has {} arrivals",
+            args.warmup,
+            longest.unwrap_or(0)
+        ));
+    }
+    Ok(scoring)
+}
+
 pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
     let trace = load_trace(args)?;
     let interval_ms = tune::median_interval(&trace)
         .map(|d| d.as_secs_f64() * 1e3)
         .ok_or("the trace has no interval to score (each node needs two arrivals)")?;
-    let base = args.detector.config(interval_ms, 0.0)?;
-    let detections: Vec<Detection> = args
-        .models
-        .iter()
-        .map(|m| m.parse::<Detection>().map_err(|e| e.to_string()))
-        .collect::<Result<_, _>>()?;
-    let explicit = args
-        .thresholds
-        .as_deref()
-        .map(parse_thresholds)
-        .transpose()?;
-    let plan: Vec<(Detection, Vec<f64>)> = detections
-        .iter()
-        .map(|&detection| {
-            let thresholds = match &explicit {
-                Some(t) => t.clone(),
-                None => tune::default_thresholds(detection, interval_ms),
-            };
-            (detection, thresholds)
-        })
-        .collect();
-    let candidates = evaluate_with_progress(&trace, &base, &plan, args.warmup)?;
+    let search = &args.search;
+    if !(search.confidence > 0.0 && search.confidence < 1.0) {
+        return Err(format!(
+            "--confidence {}: must be above 0 and below 1 (0.95 for 95 %)",
+            search.confidence
+        ));
+    }
+    let first = search.first_interval_ms.unwrap_or(interval_ms);
+    let base = Config::builder()
+        .max_sample_size(search.window)
+        .first_heartbeat_estimate_ms(first)
+        .min_std_deviation_ms(first / 10.0)
+        .acceptable_pause_ms(0.0)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let jobs = grid_spec(search)?
+        .jobs(interval_ms)
+        .map_err(|e| e.to_string())?;
+    let scoring = scoring(args, &trace)?;
+    let candidates = evaluate_with_progress(&trace, &base, &jobs, scoring)?;
     let stated = Targets {
         detection_ms: args.target_detection_ms,
         mistakes_per_hour: args.target_mistakes_per_hour,
@@ -79,11 +142,21 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
     } else {
         stated
     };
-    let best = tune::recommend(&candidates, &targets);
+    let report = Report {
+        trace: &trace,
+        base: &base,
+        interval_ms,
+        candidates: &candidates,
+        frontier: tune::pareto_frontier(&candidates),
+        best: tune::recommend(&candidates, &targets, search.confidence),
+        targets,
+        confidence: search.confidence,
+        scoring,
+    };
     let text = match args.format {
-        Format::Csv => to_csv(&candidates),
-        Format::Json => to_json(&candidates, best),
-        Format::Table => to_table(&trace, &base, &candidates, best, &targets),
+        Format::Csv => to_csv(&report),
+        Format::Json => to_json(&report),
+        Format::Table => to_table(&report),
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -100,38 +173,42 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
             Some(t) => format!("QoS trade-off on {}", t.display()),
             None => "QoS trade-off on the built-in simulated WAN trace".to_string(),
         };
-        std::fs::write(
-            &path,
-            accrual::plot::tradeoff_svg(&candidates, best, &title),
-        )
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let svg = accrual::plot::tradeoff_svg(
+            &candidates,
+            &report.frontier,
+            report.best.map(|b| b.index),
+            &title,
+        );
+        std::fs::write(&path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())
 }
 
-/// [`tune::evaluate_plan`] with a progress bar on standard error (hidden
-/// when it is not a terminal).
+/// [`tune::evaluate_grid`] with a progress bar on standard error (hidden
+/// when it is not a terminal) that follows the arrivals replayed.
 pub(crate) fn evaluate_with_progress(
     trace: &Trace,
     base: &Config,
-    plan: &[(Detection, Vec<f64>)],
-    warmup: usize,
+    jobs: &[Job],
+    scoring: Scoring,
 ) -> Result<Vec<Candidate>, String> {
-    let configurations: usize = plan.iter().map(|(_, t)| t.len()).sum();
-    let bar = indicatif::ProgressBar::new(plan.len() as u64);
+    let configurations: usize = jobs.iter().map(|j| j.thresholds.len()).sum();
+    let total = trace.len() as u64 * jobs.len() as u64;
+    let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} models {msg}",
+            "{spinner} {elapsed_precise} [{bar:30}] {human_pos}/{human_len} arrivals replayed, \
+             ETA {eta} {msg}",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_message(format!(
-        "({configurations} configurations on {} arrivals)",
-        trace.len()
+        "({configurations} configurations in {} replays)",
+        jobs.len()
     ));
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    let result = tune::evaluate_plan(trace, base, plan, warmup, &|_| bar.inc(1));
+    let result = tune::evaluate_grid(trace, base, jobs, scoring, &|n| bar.inc(n));
     bar.finish_and_clear();
     result.map_err(|e| e.to_string())
 }
