@@ -98,6 +98,7 @@ pub mod tune;
 pub use config::{Config, ConfigBuilder, ConfigError};
 pub use detector::{Arrival, ArrivalKind, Detector, HeartbeatError, Stats, Threshold};
 pub use model::Model;
+pub use monitor::PhiDisplay;
 pub use monitor::{Availability, Event, Monitor, MonitorBuilder, MonitorError};
 pub use time::{InvalidTimestamp, Timestamp};
 

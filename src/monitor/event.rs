@@ -14,6 +14,13 @@
 //! never waiting for the subscriber. The price is memory if a subscriber
 //! stops reading; a dropped receiver is detected at the next send and
 //! forgotten.
+//!
+//! Every event prints as one line (`suspected nodeC level=0 threshold=8
+//! phi=8.41 silence_ms=262`) when the peer id does, see `event/display.rs`.
+
+mod display;
+
+pub use display::PhiDisplay;
 
 use crate::detector::Stats;
 use crate::time::Timestamp;
@@ -132,7 +139,7 @@ pub struct IntervalWarning<K> {
 }
 
 /// The monitor noticed that it had been stalled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ObserverPause {
     /// The late tick.
