@@ -50,6 +50,9 @@
 //!   configuration and the models, the monitor's snapshots (save the learnt
 //!   windows, restore them after a restart) and, with `tools`, the
 //!   simulator's network models.
+//! * **`tracing`**: the monitor's transitions also as structured
+//!   [`tracing`](https://docs.rs/tracing) events, for monitors that turn it
+//!   on with `Monitor::trace_events` (adds `tracing`).
 //!
 //! Compared with the JVM detectors and the existing Rust crates:
 //!

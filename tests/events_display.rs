@@ -191,3 +191,125 @@ fn exact_phi_round_trips_and_never_prints_a_long_zero() {
         assert_eq!(printed.parse::<f64>(), Ok(phi));
     }
 }
+
+/// A `tracing` subscriber that keeps every event's level, target and
+/// fields (as `name=value` strings), enough to check what the monitor
+/// emits without another dependency.
+#[cfg(feature = "tracing")]
+mod capture {
+    use std::fmt;
+    use std::sync::{Arc, Mutex};
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Level, Metadata, Subscriber};
+
+    /// One captured event.
+    #[derive(Debug)]
+    pub struct Captured {
+        pub level: Level,
+        pub target: String,
+        pub fields: Vec<String>,
+    }
+
+    #[derive(Clone, Default)]
+    pub struct Capture(pub Arc<Mutex<Vec<Captured>>>);
+
+    struct Fields(Vec<String>);
+
+    impl Visit for Fields {
+        fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+            self.0.push(format!("{}={value:?}", field.name()));
+        }
+    }
+
+    impl Subscriber for Capture {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            let mut fields = Fields(Vec::new());
+            event.record(&mut fields);
+            self.0.lock().expect("not poisoned").push(Captured {
+                level: *event.metadata().level(),
+                target: event.metadata().target().to_owned(),
+                fields: fields.0,
+            });
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+}
+
+#[cfg(feature = "tracing")]
+#[test]
+fn a_suspicion_is_also_a_structured_tracing_event() {
+    use capture::Capture;
+    let capture = Capture::default();
+    let monitor = Monitor::<String>::builder()
+        .config(exponential())
+        .no_pause_guard()
+        .build()
+        .expect("a monitor");
+    // Nobody subscribed: tracing alone makes the monitor build its events.
+    monitor.trace_events(true);
+    tracing::subscriber::with_default(capture.clone(), || {
+        for s in 0..10 {
+            monitor
+                .heartbeat("nodeC", Timestamp::from_millis(s * 1_000))
+                .expect("in order");
+        }
+        // As in the first test: 20 s of silence, phi = 20 000 / (1000 · ln 10).
+        monitor.tick(Timestamp::from_millis(29_000));
+    });
+    let captured = capture.0.lock().expect("not poisoned");
+    assert_eq!(captured.len(), 1, "{captured:?}");
+    let event = &captured[0];
+    assert_eq!(event.level, tracing::Level::WARN);
+    assert_eq!(event.target, "accrual");
+    let [message, peer, level, threshold, phi, silence, never_heard] = &event.fields[..] else {
+        panic!("{:?}", event.fields);
+    };
+    assert_eq!(
+        [message, peer, level, threshold, silence, never_heard],
+        [
+            "message=suspected",
+            "peer=\"nodeC\"",
+            "level=0",
+            "threshold=8.0",
+            "silence_ms=20000",
+            "never_heard=false",
+        ]
+    );
+    // phi at full precision: 20 000 / (1000 · ln 10) = 8.685889638065…,
+    // to the last few bits (the model computes it in another order).
+    let phi: f64 = phi
+        .strip_prefix("phi=")
+        .and_then(|v| v.parse().ok())
+        .expect("phi=<f64>");
+    assert!((phi - 20_000.0 / (1_000.0 * LN_10)).abs() < 1e-12, "{phi}");
+}
+
+#[cfg(feature = "tracing")]
+#[test]
+fn tracing_can_be_turned_off_again() {
+    use capture::Capture;
+    let capture = Capture::default();
+    let monitor = Monitor::<u64>::builder()
+        .no_pause_guard()
+        .build()
+        .expect("a monitor");
+    monitor.trace_events(true);
+    monitor.trace_events(false);
+    tracing::subscriber::with_default(capture.clone(), || {
+        monitor
+            .heartbeat(&1, Timestamp::ZERO)
+            .expect("a first heartbeat");
+        monitor.remove(&1);
+    });
+    assert!(capture.0.lock().expect("not poisoned").is_empty());
+}

@@ -19,6 +19,8 @@
 //! phi=8.41 silence_ms=262`) when the peer id does, see `event/display.rs`.
 
 mod display;
+#[cfg(feature = "tracing")]
+mod trace;
 
 pub use display::PhiDisplay;
 
@@ -160,6 +162,9 @@ pub(crate) struct Subscribers<K> {
     count: AtomicUsize,
     /// Set when a send found a receiver gone; cleared by `prune`.
     dead: AtomicBool,
+    /// Whether events also go to `tracing` (`Monitor::trace_events`).
+    #[cfg(feature = "tracing")]
+    tracer: trace::Tracer<K>,
 }
 
 struct Subscriber<K> {
@@ -173,6 +178,8 @@ impl<K> Default for Subscribers<K> {
             senders: RwLock::new(Vec::new()),
             count: AtomicUsize::new(0),
             dead: AtomicBool::new(false),
+            #[cfg(feature = "tracing")]
+            tracer: trace::Tracer::default(),
         }
     }
 }
@@ -191,15 +198,23 @@ impl<K: Clone> Subscribers<K> {
         receiver
     }
 
-    /// Whether anyone is subscribed (a relaxed load: a subscription that
-    /// races with an event may miss it, as it would a moment earlier).
+    /// Whether anyone is subscribed, or events go to `tracing` (relaxed
+    /// loads: a subscription that races with an event may miss it, as it
+    /// would a moment earlier).
     #[inline]
     pub(crate) fn active(&self) -> bool {
+        #[cfg(feature = "tracing")]
+        if self.tracer.on() {
+            return true;
+        }
         self.count.load(Ordering::Relaxed) != 0
     }
 
-    /// Sends `event` to every subscriber. Never blocks (unbounded channels).
+    /// Sends `event` to every subscriber (and to `tracing` when on). Never
+    /// blocks (unbounded channels).
     pub(crate) fn send(&self, event: Event<K>) {
+        #[cfg(feature = "tracing")]
+        self.tracer.trace(&event);
         let senders = self.senders.read();
         let Some((last, rest)) = senders.split_last() else {
             return;

@@ -176,13 +176,17 @@ impl fmt::Write for Digits {
 }
 
 /// Whole milliseconds, rounded to the nearest: what a log line needs of a
-/// silence or a gap.
+/// silence or a gap (saturating at `u64::MAX`, 584 million years).
+pub(super) fn whole_millis(d: Duration) -> u64 {
+    u64::try_from((d.as_micros() + 500) / 1_000).unwrap_or(u64::MAX)
+}
+
+/// A duration printed as [`whole_millis`].
 struct Millis(Duration);
 
 impl fmt::Display for Millis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let micros = self.0.as_micros();
-        write!(f, "{}", (micros + 500) / 1_000)
+        write!(f, "{}", whole_millis(self.0))
     }
 }
 
