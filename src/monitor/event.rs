@@ -16,7 +16,9 @@
 //! forgotten.
 //!
 //! Every event prints as one line (`suspected nodeC level=0 threshold=8
-//! phi=8.41 silence_ms=262`) when the peer id does, see `event/display.rs`.
+//! phi=8.41 silence_ms=262`) when the peer id does (`event/display.rs`).
+//! With the `tracing` feature, a monitor can also send every event to
+//! `tracing` as it fans them out (`event/trace.rs`).
 
 mod display;
 #[cfg(feature = "tracing")]

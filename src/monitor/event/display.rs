@@ -283,10 +283,10 @@ impl fmt::Debug for ObserverPause {
 impl<K: fmt::Display> fmt::Display for Event<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Event::Suspected(e) => e.fmt(f),
-            Event::Recovered(e) => e.fmt(f),
-            Event::Removed(e) => e.fmt(f),
-            Event::IntervalWarning(e) => e.fmt(f),
+            Event::Suspected(e) => fmt::Display::fmt(e, f),
+            Event::Recovered(e) => fmt::Display::fmt(e, f),
+            Event::Removed(e) => fmt::Display::fmt(e, f),
+            Event::IntervalWarning(e) => fmt::Display::fmt(e, f),
             Event::ObserverPaused(e) => fmt::Display::fmt(e, f),
             Event::Reset => f.write_str("reset"),
         }
