@@ -86,6 +86,10 @@ impl<K: Hash + Eq + Clone + Debug> Monitor<K> {
     /// link and stays at `INFO`. With tracing off (the default) and nobody
     /// subscribed, the monitor does not even build its events.
     ///
+    /// The `tracing` subscriber runs while the peer's shard lock is held:
+    /// give it a writer that does not block (such as `tracing-appender`'s
+    /// non-blocking one) and do not call back into the monitor from it.
+    ///
     /// ```
     /// use accrual::Monitor;
     /// let monitor = Monitor::<String>::default();
