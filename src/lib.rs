@@ -50,6 +50,9 @@
 //!   configuration and the models, the monitor's snapshots (save the learnt
 //!   windows, restore them after a restart) and, with `tools`, the
 //!   simulator's network models.
+//! * **`tracing`**: the monitor's transitions also as structured
+//!   [`tracing`](https://docs.rs/tracing) events, for monitors that turn it
+//!   on with `Monitor::trace_events` (adds `tracing`).
 //!
 //! Compared with the JVM detectors and the existing Rust crates:
 //!
@@ -98,6 +101,7 @@ pub mod tune;
 pub use config::{Config, ConfigBuilder, ConfigError};
 pub use detector::{Arrival, ArrivalKind, Detector, HeartbeatError, Stats, Threshold};
 pub use model::Model;
+pub use monitor::PhiDisplay;
 pub use monitor::{Availability, Event, Monitor, MonitorBuilder, MonitorError};
 pub use time::{InvalidTimestamp, Timestamp};
 

@@ -14,6 +14,12 @@
 //!   [`Timestamp::from_millis`], [`Timestamp::from_nanos`] or
 //!   [`Timestamp::try_from_millis_f64`].
 //!
+//! And two ways out: [`Timestamp::to_instant`] turns a timestamp on the
+//! live clock back into an [`Instant`] (to arm a timer on a suspicion
+//! deadline), and arithmetic with [`Duration`] (`deadline - Timestamp::now()`,
+//! `at + interval`) saturates at the ends of the axis, with `checked_*`
+//! variants for callers who want to know.
+//!
 //! Wall-clock time (`SystemTime`) is deliberately not accepted: a wall clock
 //! that steps backwards or forwards (NTP, VM migration) turns into phantom
 //! silences, which is how several JVM clusters lost healthy members.
@@ -29,6 +35,7 @@
 //! deterministic in everything but thread scheduling.
 
 use std::fmt;
+use std::ops::{Add, AddAssign, Sub, SubAssign};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -39,12 +46,43 @@ use std::time::{Duration, Instant};
 /// conversions from [`Instant`] all share one origin per process, so they can
 /// be mixed freely with each other.
 ///
+/// # Arithmetic
+///
+/// `Timestamp ± Duration` gives a `Timestamp` and `Timestamp − Timestamp` a
+/// `Duration`. All three **saturate** instead of panicking: a sum past
+/// [`Timestamp::MAX`] is `MAX`, a difference before the origin is
+/// [`Timestamp::ZERO`], and a negative span is [`Duration::ZERO`] (as
+/// `Instant − Instant` does in the standard library). Saturating suits what
+/// these are used for, "how long until the deadline" (zero once it has
+/// passed) and "when is the next check" (never, at the end of the axis).
+/// [`checked_add`](Self::checked_add), [`checked_sub`](Self::checked_sub)
+/// and [`checked_duration_since`](Self::checked_duration_since) return
+/// `None` instead, for callers to whom the difference matters.
+///
 /// ```
 /// use accrual::Timestamp;
+/// use std::time::Duration;
+///
 /// let t = Timestamp::from_millis(1_500);
 /// assert_eq!(t.as_nanos(), 1_500_000_000);
-/// assert_eq!(Timestamp::from_millis(2_000).saturating_duration_since(t).as_millis(), 500);
+/// assert_eq!(t + Duration::from_millis(500), Timestamp::from_millis(2_000));
+/// assert_eq!(Timestamp::from_millis(2_000) - t, Duration::from_millis(500));
+/// assert_eq!(t - Timestamp::from_millis(2_000), Duration::ZERO); // saturates
+/// assert_eq!(t.checked_duration_since(Timestamp::from_millis(2_000)), None);
+/// assert_eq!(t.to_string(), "1.500000s");
 /// ```
+///
+/// # Display
+///
+/// `Display` prints seconds since the origin with six decimals
+/// (microseconds), `1.500000s`; a precision sets the decimals (`{:.3}` gives
+/// `1.500s`, `{:.9}` every nanosecond). Digits past the precision are
+/// truncated, as a clock shows them. Seconds rather than days and hours:
+/// the origin is arbitrary (a day before the first `Instant` conversion for
+/// live timestamps), so what a reader does with two logged timestamps is
+/// subtract them, which plain seconds make easy, and a `1d 02:03:04`
+/// form would look like a time of day that it is not. A fixed number of
+/// decimals keeps log columns aligned. `Debug` stays the raw nanoseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(transparent))]
@@ -139,6 +177,102 @@ impl Timestamp {
     pub(crate) const fn saturating_add_nanos(self, nanos: u64) -> Timestamp {
         Timestamp(self.0.saturating_add(nanos))
     }
+
+    /// `self − d`, saturating at [`Timestamp::ZERO`].
+    pub fn saturating_sub(self, d: Duration) -> Timestamp {
+        Timestamp(self.0.saturating_sub(duration_nanos(d)))
+    }
+
+    /// `self + d`, or `None` past [`Timestamp::MAX`].
+    pub fn checked_add(self, d: Duration) -> Option<Timestamp> {
+        let nanos = u64::try_from(d.as_nanos()).ok()?;
+        self.0.checked_add(nanos).map(Timestamp)
+    }
+
+    /// `self − d`, or `None` before [`Timestamp::ZERO`].
+    pub fn checked_sub(self, d: Duration) -> Option<Timestamp> {
+        let nanos = u64::try_from(d.as_nanos()).ok()?;
+        self.0.checked_sub(nanos).map(Timestamp)
+    }
+
+    /// The time elapsed from `earlier` to `self`, or `None` if `earlier` is
+    /// later.
+    pub const fn checked_duration_since(self, earlier: Timestamp) -> Option<Duration> {
+        match self.0.checked_sub(earlier.0) {
+            Some(nanos) => Some(Duration::from_nanos(nanos)),
+            None => None,
+        }
+    }
+
+    /// The [`Instant`] this timestamp stands for on the process's monotonic
+    /// clock: the process-wide origin (the one [`Timestamp::from_instant`]
+    /// and [`Timestamp::now`] measure from) plus `self`. This is how a
+    /// suspicion deadline becomes a timer:
+    ///
+    /// ```
+    /// use accrual::Timestamp;
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let deadline = Timestamp::now() + Duration::from_millis(250);
+    /// let when: Instant = deadline.to_instant().expect("a live timestamp");
+    /// assert_eq!(Timestamp::from(when), deadline); // round trip, to the nanosecond
+    /// // With tokio: tokio::time::sleep_until(when.into()).await;
+    /// ```
+    ///
+    /// Only timestamps on the live clock (from an `Instant`,
+    /// [`Timestamp::now`], or computed from those) have a meaningful
+    /// `Instant`. A replayed timestamp built from a number
+    /// ([`Timestamp::from_millis`] and the like) is converted all the same,
+    /// relative to the process origin, so it lands somewhere in this
+    /// process's past (the origin lies up to a day before the first
+    /// conversion) and a timer armed on it fires at once. No test can tell
+    /// the two kinds apart: a `Timestamp` is a number either way.
+    ///
+    /// Returns `None` only when the platform's `Instant` cannot represent
+    /// the result (near [`Timestamp::MAX`], 584 years after the origin, on
+    /// platforms with a narrower `Instant`).
+    pub fn to_instant(self) -> Option<Instant> {
+        process_origin().checked_add(Duration::from_nanos(self.0))
+    }
+}
+
+/// `self + d`, saturating at [`Timestamp::MAX`] (see [Arithmetic](Timestamp#arithmetic)).
+impl Add<Duration> for Timestamp {
+    type Output = Timestamp;
+    fn add(self, d: Duration) -> Timestamp {
+        self.saturating_add(d)
+    }
+}
+
+/// `self − d`, saturating at [`Timestamp::ZERO`] (see [Arithmetic](Timestamp#arithmetic)).
+impl Sub<Duration> for Timestamp {
+    type Output = Timestamp;
+    fn sub(self, d: Duration) -> Timestamp {
+        self.saturating_sub(d)
+    }
+}
+
+/// The time from `earlier` to `self`, zero if `earlier` is later (see
+/// [Arithmetic](Timestamp#arithmetic)).
+impl Sub<Timestamp> for Timestamp {
+    type Output = Duration;
+    fn sub(self, earlier: Timestamp) -> Duration {
+        self.saturating_duration_since(earlier)
+    }
+}
+
+/// `*self = *self + d`, saturating at [`Timestamp::MAX`].
+impl AddAssign<Duration> for Timestamp {
+    fn add_assign(&mut self, d: Duration) {
+        *self = *self + d;
+    }
+}
+
+/// `*self = *self − d`, saturating at [`Timestamp::ZERO`].
+impl SubAssign<Duration> for Timestamp {
+    fn sub_assign(&mut self, d: Duration) {
+        *self = *self - d;
+    }
 }
 
 impl From<Instant> for Timestamp {
@@ -154,10 +288,30 @@ impl From<Duration> for Timestamp {
     }
 }
 
+/// Seconds since the origin, six decimals by default (see
+/// [Display](Timestamp#display)); a width pads like a number.
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}ms", self.as_millis_f64())
+        let decimals = f.precision().unwrap_or(6).min(9);
+        if f.width().is_none() {
+            return write_seconds(f, self.0, decimals);
+        }
+        let mut text = String::new();
+        write_seconds(&mut text, self.0, decimals)?;
+        f.pad_integral(true, "", &text)
     }
+}
+
+/// `nanos` as seconds with `decimals` (at most 9) digits, truncated, and
+/// an `s`.
+fn write_seconds(out: &mut impl fmt::Write, nanos: u64, decimals: usize) -> fmt::Result {
+    let (secs, frac) = (nanos / 1_000_000_000, nanos % 1_000_000_000);
+    if decimals == 0 {
+        return write!(out, "{secs}s");
+    }
+    // decimals <= 9, so the exponent is at most 9 and the power fits.
+    let kept = frac / 10u64.pow(9 - decimals as u32);
+    write!(out, "{secs}.{kept:0decimals$}s")
 }
 
 /// A duration in nanoseconds, saturating at `u64::MAX` (584 years).

@@ -8,8 +8,8 @@
 //! word and the peer:
 //!
 //! ```text
-//! suspected nodeC phi=8.41 silence_ms=412 mean_ms=50.1 std_ms=3.0
-//! recovered nodeC down_ms=3120
+//! suspected nodeC level=0 threshold=8 phi=8.41 silence_ms=412 mean_ms=50.1 std_ms=3.0
+//! recovered nodeC level=0 threshold=8 down_ms=3120
 //! observer-paused gap_ms=180 hold_ms=150
 //! late nodeC interval_ms=104
 //! ```

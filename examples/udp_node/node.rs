@@ -4,7 +4,7 @@
 use crate::options::{Options, MAX_PEERS};
 use crate::wire::{wall_clock_us, Heartbeat, Ignored};
 use accrual::monitor::{Event, Monitor, PauseGuard};
-use accrual::{Config, Timestamp};
+use accrual::{Config, PhiDisplay, Timestamp};
 use crossbeam_channel::Receiver;
 use std::collections::HashMap;
 use std::error::Error;
@@ -218,9 +218,7 @@ impl Node {
 
     /// One `stats` line per known peer, sorted by name.
     pub fn print_stats(&self, streams: &Streams) {
-        let mut peers = self.monitor.peers(Timestamp::now());
-        peers.sort_by(|a, b| a.peer.cmp(&b.peer));
-        for p in peers {
+        for p in self.monitor.peers_sorted(Timestamp::now()) {
             let (Some(stats), Some(deadline)) = (
                 self.monitor.stats(&p.peer),
                 self.monitor.suspicion_deadline(&p.peer),
@@ -229,9 +227,9 @@ impl Node {
             };
             let last = stats.last_heartbeat.unwrap_or(deadline);
             let mut line = format!(
-                "stats {} phi={:.2} mean_ms={:.2} std_ms={:.2} deadline_ms={:.1} samples={}",
+                "stats {} phi={} mean_ms={:.2} std_ms={:.2} deadline_ms={:.1} samples={}",
                 p.peer,
-                p.phi,
+                PhiDisplay::new(p.phi),
                 ms(stats.mean),
                 ms(stats.std_deviation),
                 ms(deadline.saturating_duration_since(last)),
@@ -262,29 +260,18 @@ pub fn print_events(events: &Receiver<Event<String>>) {
     }
 }
 
-/// One line for an event; `println!` flushes at the newline even when
-/// standard output is a pipe, so a reader sees each event as it happens.
+/// One line for an event (the library's `Display`: the event word, the
+/// peer, `key=value` fields), plus the window's statistics for a
+/// suspicion; `println!` flushes at the newline even when standard output
+/// is a pipe, so a reader sees each event as it happens.
 pub fn print_event(event: &Event<String>) {
     match event {
         Event::Suspected(s) => println!(
-            "suspected {} phi={:.2} silence_ms={:.0} mean_ms={:.1} std_ms={:.1}",
-            s.peer,
-            s.phi,
-            ms(s.silence),
+            "{event} mean_ms={:.1} std_ms={:.1}",
             ms(s.stats.mean),
             ms(s.stats.std_deviation),
         ),
-        Event::Recovered(r) => println!("recovered {} down_ms={:.0}", r.peer, ms(r.down_for)),
-        Event::ObserverPaused(p) => println!(
-            "observer-paused gap_ms={:.0} hold_ms={:.0}",
-            ms(p.gap),
-            ms(p.hold_until.saturating_duration_since(p.at)),
-        ),
-        Event::IntervalWarning(w) => {
-            println!("late {} interval_ms={:.0}", w.peer, ms(w.interval));
-        }
-        // The node never removes or resets peers.
-        _ => {}
+        _ => println!("{event}"),
     }
 }
 

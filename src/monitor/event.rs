@@ -14,6 +14,17 @@
 //! never waiting for the subscriber. The price is memory if a subscriber
 //! stops reading; a dropped receiver is detected at the next send and
 //! forgotten.
+//!
+//! Every event prints as one line (`suspected nodeC level=0 threshold=8
+//! phi=8.41 silence_ms=262`) when the peer id does (`event/display.rs`).
+//! With the `tracing` feature, a monitor can also send every event to
+//! `tracing` as it fans them out (`event/trace.rs`).
+
+mod display;
+#[cfg(feature = "tracing")]
+mod trace;
+
+pub use display::PhiDisplay;
 
 use crate::detector::Stats;
 use crate::time::Timestamp;
@@ -132,7 +143,7 @@ pub struct IntervalWarning<K> {
 }
 
 /// The monitor noticed that it had been stalled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ObserverPause {
     /// The late tick.
@@ -153,6 +164,9 @@ pub(crate) struct Subscribers<K> {
     count: AtomicUsize,
     /// Set when a send found a receiver gone; cleared by `prune`.
     dead: AtomicBool,
+    /// Whether events also go to `tracing` (`Monitor::trace_events`).
+    #[cfg(feature = "tracing")]
+    tracer: trace::Tracer<K>,
 }
 
 struct Subscriber<K> {
@@ -166,6 +180,8 @@ impl<K> Default for Subscribers<K> {
             senders: RwLock::new(Vec::new()),
             count: AtomicUsize::new(0),
             dead: AtomicBool::new(false),
+            #[cfg(feature = "tracing")]
+            tracer: trace::Tracer::default(),
         }
     }
 }
@@ -184,15 +200,23 @@ impl<K: Clone> Subscribers<K> {
         receiver
     }
 
-    /// Whether anyone is subscribed (a relaxed load: a subscription that
-    /// races with an event may miss it, as it would a moment earlier).
+    /// Whether anyone is subscribed, or events go to `tracing` (relaxed
+    /// loads: a subscription that races with an event may miss it, as it
+    /// would a moment earlier).
     #[inline]
     pub(crate) fn active(&self) -> bool {
+        #[cfg(feature = "tracing")]
+        if self.tracer.on() {
+            return true;
+        }
         self.count.load(Ordering::Relaxed) != 0
     }
 
-    /// Sends `event` to every subscriber. Never blocks (unbounded channels).
+    /// Sends `event` to every subscriber (and to `tracing` when on). Never
+    /// blocks (unbounded channels).
     pub(crate) fn send(&self, event: Event<K>) {
+        #[cfg(feature = "tracing")]
+        self.tracer.trace(&event);
         let senders = self.senders.read();
         let Some((last, rest)) = senders.split_last() else {
             return;

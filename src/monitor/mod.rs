@@ -117,6 +117,7 @@ mod transition;
 pub use crate::time::{Clock, ManualClock, SystemClock};
 pub use builder::{MonitorBuilder, MonitorError};
 pub use driver::Driver;
+pub use event::PhiDisplay;
 pub use event::{Event, IntervalWarning, ObserverPause, Recovery, Removal, Suspicion};
 pub use guard::PauseGuard;
 pub use query::{Availability, PeerPhi};

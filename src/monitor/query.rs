@@ -10,6 +10,7 @@ use crate::prefetch::prefetch;
 use crate::time::Timestamp;
 use std::borrow::Borrow;
 use std::hash::Hash;
+use std::time::Duration;
 
 /// Whether a peer is considered up, with unknown peers kept apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -38,8 +39,13 @@ impl Availability {
     }
 }
 
-/// One peer's suspicion at a given time, as listed by [`Monitor::peers`]
-/// and [`Monitor::suspects`].
+/// One peer's suspicion at a given time, as listed by [`Monitor::peers`],
+/// [`Monitor::peers_sorted`] and [`Monitor::suspects`].
+///
+/// Every field comes from one read of the peer's record under its shard
+/// lock, so they agree with each other: an exporter that prints phi,
+/// silence and last heartbeat needs no second lookup, which could see a
+/// heartbeat that the first did not.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct PeerPhi<K> {
@@ -53,6 +59,14 @@ pub struct PeerPhi<K> {
     pub level: usize,
     /// Watched but never heard from.
     pub never_heard: bool,
+    /// Time without a heartbeat at the requested time: since the last
+    /// heartbeat, or since the peer was watched if it never sent one (as
+    /// in [`Suspicion::silence`](super::Suspicion::silence)). Zero if the
+    /// requested time is before that.
+    pub silence: Duration,
+    /// Arrival time of the last heartbeat, `None` for a watched peer that
+    /// never sent one.
+    pub last_heartbeat: Option<Timestamp>,
 }
 
 impl<K: Hash + Eq + Clone> Monitor<K> {
@@ -168,6 +182,22 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
         self.collect(now.into(), false)
     }
 
+    /// Every peer with its phi at `now`, in increasing order of peer id:
+    /// the listing an exporter or a status page wants, stable from one
+    /// call to the next. The sort (O(n log n), on top of the
+    /// [`peers`](Self::peers) sweep) runs after every shard lock is
+    /// released; callers that do not need an order should call `peers`,
+    /// which returns them in hash order and does not pay for it.
+    pub fn peers_sorted(&self, now: impl Into<Timestamp>) -> Vec<PeerPhi<K>>
+    where
+        K: Ord,
+    {
+        let mut peers = self.peers(now);
+        // Ids are unique, so an unstable sort gives the one order.
+        peers.sort_unstable_by(|a, b| a.peer.cmp(&b.peer));
+        peers
+    }
+
     /// The peers whose phi at `now` is at or above the configured threshold.
     pub fn suspects(&self, now: impl Into<Timestamp>) -> Vec<PeerPhi<K>> {
         self.collect(now.into(), true)
@@ -200,15 +230,85 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                 if suspects_only && available {
                     continue;
                 }
+                // Read from the same record, under the same lock, as phi:
+                // the last arrival sits in the part of the record a sweep
+                // already reads.
+                let silent_since = p.silent_since(&self.rules);
+                let last_heartbeat = if p.never_heard {
+                    None
+                } else {
+                    p.state.last_heartbeat()
+                };
                 out.push(PeerPhi {
                     peer: p.key.clone(),
                     phi,
                     available,
                     level: usize::from(p.level),
                     never_heard: p.never_heard,
+                    silence: Duration::from_nanos(now.as_nanos().saturating_sub(silent_since)),
+                    last_heartbeat,
                 });
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listing_carries_silence_and_last_heartbeat_and_sorts_by_id() {
+        let monitor = Monitor::<String>::default();
+        for (peer, beats) in [("b", &[0, 1_000][..]), ("a", &[0, 1_000, 2_000][..])] {
+            for &ms in beats {
+                monitor
+                    .heartbeat(peer, Timestamp::from_millis(ms))
+                    .expect("in order");
+            }
+        }
+        monitor.watch("c", Timestamp::from_millis(500));
+        let now = Timestamp::from_millis(2_500);
+        let listed = monitor.peers_sorted(now);
+        let ids: Vec<&str> = listed.iter().map(|p| p.peer.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        // a: last heartbeat at 2 000 ms, silent 2 500 − 2 000 = 500 ms.
+        assert_eq!(
+            listed[0].last_heartbeat,
+            Some(Timestamp::from_millis(2_000))
+        );
+        assert_eq!(listed[0].silence, Duration::from_millis(500));
+        // b: last heartbeat at 1 000 ms, silent 1 500 ms.
+        assert_eq!(
+            listed[1].last_heartbeat,
+            Some(Timestamp::from_millis(1_000))
+        );
+        assert_eq!(listed[1].silence, Duration::from_millis(1_500));
+        // c: watched at 500 ms, never heard: no heartbeat, silent 2 000 ms.
+        assert_eq!(listed[2].last_heartbeat, None);
+        assert!(listed[2].never_heard);
+        assert_eq!(listed[2].silence, Duration::from_millis(2_000));
+        for p in &listed {
+            assert_eq!(monitor.phi(&p.peer, now), Some(p.phi));
+        }
+        // The unsorted listing has the same entries.
+        let mut unsorted = monitor.peers(now);
+        unsorted.sort_by(|x, y| x.peer.cmp(&y.peer));
+        assert_eq!(unsorted, listed);
+    }
+
+    #[test]
+    fn silence_is_zero_before_the_last_heartbeat() {
+        let monitor = Monitor::<u64>::default();
+        monitor
+            .heartbeat(&7, Timestamp::from_millis(1_000))
+            .expect("first");
+        let listed = monitor.peers(Timestamp::from_millis(400));
+        assert_eq!(listed[0].silence, Duration::ZERO);
+        assert_eq!(
+            listed[0].last_heartbeat,
+            Some(Timestamp::from_millis(1_000))
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! standard output.
 
 use crate::args::PhiArgs;
-use accrual::{Detector, Timestamp};
+use accrual::{Detector, PhiDisplay, Timestamp};
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufWriter, Write};
 
@@ -69,7 +69,9 @@ pub(crate) fn run(args: &PhiArgs) -> Result<(), String> {
             }
             Some(Event::Phi(node, at, t)) => {
                 let phi = detectors.get(node).map_or(0.0, |d| d.phi(at));
-                writeln!(out, "{node} {t} {phi}")
+                // Read by programs: every digit, but a healthy peer's tiny
+                // phi in scientific notation rather than a long zero.
+                writeln!(out, "{node} {t} {}", PhiDisplay::exact(phi))
             }
             Some(Event::Up(node, at, t)) => {
                 let up = detectors.get(node).is_none_or(|d| d.is_available(at));
