@@ -113,8 +113,10 @@ fn both_detect_a_killed_node_and_accrual_suspects_no_live_one() {
     // suspected only if no digest brings its news to the observer for more
     // than three rounds while the observer itself keeps running (a stall
     // of this process is a stall of the ticks, which the guard catches).
-    // With five other members gossiping to three nodes each per round,
-    // that did not happen in any run.
+    // Each round the member gossips to three of the five others and the
+    // observer exchanges digests with about six members, each likely to
+    // have heard from it the round before: a silence of three rounds on
+    // loopback would mean gossip itself had stopped.
     assert_eq!(
         (
             recommended_outcome.steady_false,

@@ -139,6 +139,50 @@ impl Tally {
         }
     }
 
+    /// Counts the suspicions among a monitor's `events`, seen at `at`, and
+    /// returns the number of observer pauses among them.
+    fn count(
+        &mut self,
+        events: impl Iterator<Item = Event<String>>,
+        phase: Phase,
+        killed: &str,
+        at: Instant,
+        log: &dyn Fn(Instant, String),
+    ) -> usize {
+        let name = self.outcome.name.clone();
+        let mut pauses = 0;
+        for event in events {
+            match event {
+                Event::Suspected(s) if s.level == 0 => {
+                    log(
+                        at,
+                        format!(
+                            "{name}: suspected {} phi={:.2} silence_ms={}",
+                            s.peer,
+                            s.phi,
+                            s.silence.as_millis()
+                        ),
+                    );
+                    self.suspected(phase, &s.peer, killed, at);
+                }
+                Event::Recovered(r) if r.level == 0 => log(
+                    at,
+                    format!(
+                        "{name}: recovered {} down_ms={}",
+                        r.peer,
+                        r.down_for.as_millis()
+                    ),
+                ),
+                Event::ObserverPaused(p) => {
+                    pauses += 1;
+                    log(at, format!("observer paused for {} ms", p.gap.as_millis()));
+                }
+                _ => {}
+            }
+        }
+        pauses
+    }
+
     /// Counts one suspicion of `peer` seen at `at`.
     fn suspected(&mut self, phase: Phase, peer: &str, killed: &str, at: Instant) {
         match phase {
@@ -245,41 +289,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<Report> {
                 let _ = w.monitor.heartbeat(peer.as_str(), at);
             }
             w.monitor.tick(at);
-            for event in w.events.try_iter() {
-                match event {
-                    Event::Suspected(s) if s.level == 0 => {
-                        log(
-                            poll.at,
-                            format!(
-                                "{}: suspected {} phi={:.2} silence_ms={}",
-                                w.tally.outcome.name,
-                                s.peer,
-                                s.phi,
-                                s.silence.as_millis()
-                            ),
-                        );
-                        w.tally.suspected(phase, &s.peer, &killed, poll.at);
-                    }
-                    Event::Recovered(r) if r.level == 0 => log(
-                        poll.at,
-                        format!(
-                            "{}: recovered {} down_ms={}",
-                            w.tally.outcome.name,
-                            r.peer,
-                            r.down_for.as_millis()
-                        ),
-                    ),
-                    Event::ObserverPaused(p) => {
-                        if phase != Phase::WarmUp {
-                            observer_pauses += 1;
-                        }
-                        log(
-                            poll.at,
-                            format!("observer paused for {} ms", p.gap.as_millis()),
-                        );
-                    }
-                    _ => {}
-                }
+            let pauses = w
+                .tally
+                .count(w.events.try_iter(), phase, &killed, poll.at, &log);
+            if phase != Phase::WarmUp {
+                observer_pauses += pauses;
             }
         }
         for peer in live.difference(&poll.live) {
@@ -411,7 +425,7 @@ impl fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "{:<44} {:>9} {:>10} {:>14} {:>12} {:>15}",
+            "{:<48} {:>9} {:>10} {:>13} {:>12} {:>15}",
             "detector",
             "predicted",
             "after kill",
@@ -424,7 +438,7 @@ impl fmt::Display for Report {
         for o in &self.outcomes {
             writeln!(
                 f,
-                "{:<44} {:>9} {:>10} {:>14} {:>12} {:>15}",
+                "{:<48} {:>9} {:>10} {:>13} {:>12} {:>15}",
                 o.name,
                 ms(o.predicted),
                 ms(o.after_kill),

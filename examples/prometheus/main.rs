@@ -126,7 +126,7 @@ fn serve(options: &Options) -> Result<(), Box<dyn Error>> {
     }
     stop.store(true, Ordering::Relaxed);
     peers.join().map_err(|_| "the simulated peers panicked")?;
-    println!("answered {answered} requests");
+    println!("requests answered: {answered}");
     Ok(())
 }
 
