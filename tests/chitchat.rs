@@ -1,6 +1,7 @@
 //! `accrual` beside chitchat (Quickwit's gossip membership): six chitchat
-//! nodes on 127.0.0.1, the heartbeats their gossip delivers to one node fed
-//! to `accrual` monitors there, a steady run, then one node killed. The run
+//! nodes on 127.0.0.1 losing 20 % of their datagrams, the heartbeats their
+//! gossip delivers to one node fed to `accrual` monitors there, a steady
+//! run, then one node killed. The run
 //! is `examples/chitchat_cluster/`; this test states what it must show.
 //!
 //! `cargo test --all-features --test chitchat -- --nocapture` prints the
@@ -28,6 +29,10 @@ fn settings() -> Settings {
         nodes: 6,
         gossip_interval: Duration::from_millis(100),
         poll: Duration::from_millis(5),
+        // Every node loses a fifth of the datagrams it receives: gossip
+        // carries each member's news by several paths, and the detectors
+        // must neither suspect the living nor miss the dead through it.
+        loss_per_mille: 200,
         // About 0.3 s in practice; the limits keep the whole test under
         // about 11 s however slow the machine is.
         converge_limit: Duration::from_secs(3),

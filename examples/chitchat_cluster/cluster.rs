@@ -13,10 +13,10 @@
 //! two polls count as one arrival (chitchat's own detector counts each).
 
 use anyhow::Context;
-use chitchat::transport::{Socket, Transport, UdpTransport};
+use chitchat::transport::{RecvOutcome, SendOutcome, Socket, Transport, UdpTransport};
 use chitchat::{
-    spawn_chitchat, ChitchatConfig, ChitchatHandle, ChitchatId, FailureDetectorConfig,
-    ProtocolVersion,
+    spawn_chitchat, ChitchatConfig, ChitchatEnvelope, ChitchatHandle, ChitchatId,
+    FailureDetectorConfig, ProtocolVersion,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -40,11 +40,13 @@ pub struct Cluster {
 impl Cluster {
     /// Starts `size` nodes on 127.0.0.1, each on a port the system picked,
     /// gossiping every `gossip_interval`, every one seeded with the
-    /// observer's address.
+    /// observer's address. Each node drops `loss_per_mille` of the
+    /// datagrams it receives, independently, as a lossy network would.
     pub async fn start(
         size: usize,
         gossip_interval: Duration,
         failure_detector: FailureDetectorConfig,
+        loss_per_mille: u64,
     ) -> anyhow::Result<Cluster> {
         // Bind every socket first: the seed address and each node's
         // advertised address must be known before any node starts.
@@ -70,6 +72,15 @@ impl Cluster {
                 catchup_callback: None,
                 extra_liveness_predicate: None,
                 protocol_version: ProtocolVersion::V0,
+            };
+            let socket: Box<dyn Socket> = if loss_per_mille == 0 {
+                socket
+            } else {
+                Box::new(Lossy {
+                    inner: socket,
+                    loss_per_mille,
+                    seed: 0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1),
+                })
             };
             let transport = Bound(Mutex::new(Some(socket)));
             nodes.push(Some(spawn_chitchat(config, Vec::new(), &transport).await?));
@@ -155,6 +166,63 @@ impl Transport for Bound {
                 "chitchat asked for {listen_addr}, the socket is bound elsewhere"
             );
             Ok(socket)
+        })
+    }
+}
+
+/// A socket that loses a share of the datagrams it receives, each
+/// independently (a fixed pseudo-random sequence per node).
+struct Lossy {
+    inner: Box<dyn Socket>,
+    loss_per_mille: u64,
+    seed: u64,
+}
+
+impl Lossy {
+    fn loses_next(&mut self) -> bool {
+        // xorshift64
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        self.seed % 1000 < self.loss_per_mille
+    }
+}
+
+// `Socket` is declared with `async_trait`; these are the signatures the
+// macro expands to.
+impl Socket for Lossy {
+    fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+
+    fn send<'life0, 'async_trait>(
+        &'life0 mut self,
+        to: SocketAddr,
+        envelope: ChitchatEnvelope,
+    ) -> Pin<Box<dyn Future<Output = anyhow::Result<SendOutcome>> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.inner.send(to, envelope)
+    }
+
+    fn recv<'life0, 'async_trait>(
+        &'life0 mut self,
+    ) -> Pin<Box<dyn Future<Output = anyhow::Result<RecvOutcome>> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        // Cancelled between datagrams by chitchat's `select!`, this loses
+        // at most a datagram it had already decided to lose.
+        Box::pin(async move {
+            loop {
+                let received = self.inner.recv().await?;
+                if !self.loses_next() {
+                    return Ok(received);
+                }
+            }
         })
     }
 }

@@ -34,6 +34,8 @@ pub struct Settings {
     pub gossip_interval: Duration,
     /// How often the observer reads the counters and ticks the monitors.
     pub poll: Duration,
+    /// Share of the datagrams each node loses on receipt, in thousandths.
+    pub loss_per_mille: u64,
     /// The longest the warm-up may take before the run is abandoned.
     pub converge_limit: Duration,
     /// Time allowed after convergence before counting starts.
@@ -244,8 +246,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<Report> {
     }
     let failure_detector = Cluster::failure_detector(settings.gossip_interval);
     let mut chitchat = Tally::new(format!("chitchat, phi {}", failure_detector.phi_threshold));
-    let mut cluster =
-        Cluster::start(settings.nodes, settings.gossip_interval, failure_detector).await?;
+    let mut cluster = Cluster::start(
+        settings.nodes,
+        settings.gossip_interval,
+        failure_detector,
+        settings.loss_per_mille,
+    )
+    .await?;
     let names = cluster.names().to_vec();
     let peers: BTreeSet<String> = names.iter().skip(1).cloned().collect();
     let killed_index = settings.nodes - 1;
@@ -406,9 +413,11 @@ impl fmt::Display for Report {
         let s = &self.settings;
         writeln!(
             f,
-            "{} chitchat nodes on 127.0.0.1, gossip every {} ms; node-0 observes, polling every {} ms",
+            "{} chitchat nodes on 127.0.0.1, gossip every {} ms, {:.1} % of datagrams lost; \
+             node-0 observes, polling every {} ms",
             s.nodes,
             s.gossip_interval.as_millis(),
+            s.loss_per_mille as f64 / 10.0,
             s.poll.as_millis()
         )?;
         writeln!(

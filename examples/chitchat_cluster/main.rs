@@ -6,7 +6,7 @@
 //! how many false suspicions each made.
 //!
 //! ```text
-//! cargo run --example chitchat_cluster -- [--nodes 6] [--gossip-ms 100] [--steady-ms 4000]
+//! cargo run --example chitchat_cluster -- [--nodes 6] [--gossip-ms 100] [--steady-ms 4000] [--loss-percent 0]
 //! ```
 //!
 //! `tests/chitchat.rs` runs the same comparison with assertions.
@@ -24,7 +24,7 @@ async fn main() -> ExitCode {
         Ok(settings) => settings,
         Err(message) => {
             eprintln!("chitchat_cluster: {message}");
-            eprintln!("usage: chitchat_cluster [--nodes N] [--gossip-ms MS] [--steady-ms MS]");
+            eprintln!("usage: chitchat_cluster [--nodes N] [--gossip-ms MS] [--steady-ms MS] [--loss-percent P]");
             return ExitCode::from(2);
         }
     };
@@ -45,6 +45,7 @@ fn settings(mut args: impl Iterator<Item = String>) -> Result<Settings, String> 
         nodes: 6,
         gossip_interval: Duration::from_millis(100),
         poll: Duration::from_millis(5),
+        loss_per_mille: 0,
         converge_limit: Duration::from_secs(5),
         settle: Duration::from_secs(1),
         steady: Duration::from_secs(4),
@@ -62,7 +63,8 @@ fn settings(mut args: impl Iterator<Item = String>) -> Result<Settings, String> 
                 settings.gossip_interval = Duration::from_millis(number)
             }
             "--steady-ms" if number <= 600_000 => settings.steady = Duration::from_millis(number),
-            "--nodes" | "--gossip-ms" | "--steady-ms" => {
+            "--loss-percent" if number < 100 => settings.loss_per_mille = number * 10,
+            "--nodes" | "--gossip-ms" | "--steady-ms" | "--loss-percent" => {
                 return Err(format!("{flag} {number} is out of range"))
             }
             _ => return Err(format!("unknown option {flag}")),
