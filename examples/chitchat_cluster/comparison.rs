@@ -11,9 +11,9 @@
 //! 3. **Kill**: the last node stops; the first suspicion of it is each
 //!    detector's detection, a suspicion of any other node is false.
 //!
-//! The `accrual` monitors are fed by [`Feed`] and ticked at every poll, in
-//! the same task as the gossip, so a stall of the process is a stall of
-//! the ticks and the pause guard sees it. chitchat judges liveness once per
+//! The `accrual` monitors are fed by [`Feed`] and ticked at every poll, on
+//! the same single-threaded runtime as the gossip, so a stall of the
+//! process is a stall of the ticks and the pause guard sees it. chitchat judges liveness once per
 //! gossip round, at the end of the round.
 
 use crate::cluster::{chitchat_timeout, Cluster, Feed};
