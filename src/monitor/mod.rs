@@ -110,23 +110,37 @@ mod schedule;
 mod shard;
 #[cfg(feature = "serde")]
 mod snapshot;
+#[cfg(feature = "async")]
+mod stream;
+#[cfg(feature = "tokio")]
+mod tokio_driver;
 mod transition;
 
 /// The clocks a [`Driver`] ticks on, defined beside [`Timestamp`] in
 /// [`crate::time`] and re-exported here where the driver needs them.
 pub use crate::time::{Clock, ManualClock, SystemClock};
 pub use builder::{MonitorBuilder, MonitorError};
+/// The channel [`Monitor::subscribe`] hands out and its errors, from the
+/// `crossbeam-channel` crate (0.5), re-exported so that a program can name
+/// them (store a subscription in a struct, match a `recv_timeout` error)
+/// without depending on that crate itself.
+pub use crossbeam_channel::{Receiver, RecvError, RecvTimeoutError, TryRecvError};
 pub use driver::Driver;
 pub use event::{Event, IntervalWarning, ObserverPause, Recovery, Removal, Suspicion};
 pub use guard::PauseGuard;
 pub use query::{Availability, PeerPhi};
 #[cfg(feature = "serde")]
 pub use snapshot::{Snapshot, SnapshotError};
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub use stream::EventStream;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use tokio_driver::TokioDriver;
 
 use crate::config::Config;
 use crate::detector::{Arrival, HeartbeatError};
 use crate::time::Timestamp;
-use crossbeam_channel::Receiver;
 use event::{ObserverPause as Pause, Subscribers};
 use guard::{TickDecision, TickState};
 use hashbrown::DefaultHashBuilder;
