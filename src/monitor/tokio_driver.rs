@@ -25,9 +25,11 @@
 //! tick for an observer stall only when it comes more than `max_pause`
 //! after both the previous tick and the check time `next_check` handed out,
 //! so timers armed on `next_check` are never taken for stalls; and the
-//! driver never waits longer than `max_pause` between ticks, so a stall of
-//! the runtime (a blocked worker, a frozen process) is still reported and
-//! holds the suspicions it would otherwise cause.
+//! driver never waits longer than half of `max_pause` between ticks (the
+//! other half absorbs timer latency), so its own schedule is never taken
+//! for a stall either, while a stall of the runtime (a blocked worker, a
+//! frozen process) is still reported and holds the suspicions it would
+//! otherwise cause.
 
 use super::Monitor;
 use crate::time::Timestamp;
@@ -65,7 +67,7 @@ pub struct TokioDriver {
 impl TokioDriver {
     /// Spawns, on the current tokio runtime, a task that ticks `monitor` at
     /// each [`next_check`](Monitor::next_check) and at least every
-    /// `period` (at least every pause guard `max_pause`, if that is
+    /// `period` (at least every half pause guard `max_pause`, if that is
     /// shorter).
     ///
     /// A deadline that a heartbeat moved earlier than the armed timer is
@@ -84,7 +86,7 @@ impl TokioDriver {
     }
 
     /// Spawns, on the current tokio runtime, a task that ticks `monitor`
-    /// every `period` (at least every pause guard `max_pause`, if that is
+    /// every `period` (every half pause guard `max_pause`, if that is
     /// shorter), like the [`Driver`](super::Driver) thread.
     ///
     /// # Errors
@@ -112,12 +114,15 @@ impl TokioDriver {
                 "the driver's tick period must be above zero",
             ));
         }
-        let runtime = tokio::runtime::Handle::try_current().map_err(|e| {
-            io::Error::other(format!("TokioDriver needs a tokio runtime: {e}"))
-        })?;
-        // A longer wait between ticks would itself look like a stall.
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|e| io::Error::other(format!("TokioDriver needs a tokio runtime: {e}")))?;
+        // A wait of max_pause between ticks would itself look like a stall
+        // as soon as the timer fired a little late; half of it leaves the
+        // other half for timer and scheduling latency.
         let period = match monitor.pause_guard() {
-            Some(guard) => period.min(guard.max_pause()),
+            Some(guard) => period
+                .min(guard.max_pause() / 2)
+                .max(Duration::from_nanos(1)),
             None => period,
         };
         let task = runtime.spawn(run(monitor, period, at_next_check));
