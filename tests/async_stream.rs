@@ -58,6 +58,7 @@ async fn events_sent_from_another_thread_reach_a_task_on_a_multi_thread_runtime(
             m.tick(ms(40_000));
         })
     };
+    let started = std::time::Instant::now();
     let mut kinds = Vec::new();
     while kinds.len() < 3 {
         match timeout(BOUND, events.recv()).await.expect("woken") {
@@ -68,6 +69,9 @@ async fn events_sent_from_another_thread_reach_a_task_on_a_multi_thread_runtime(
     }
     assert_eq!(kinds, ["suspected", "recovered", "suspected"]);
     ticker.join().unwrap();
+    // Woken by the events, not by the end of a timeout (which polls the
+    // stream one last time before giving up).
+    assert!(started.elapsed() < BOUND, "{:?}", started.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,6 +90,7 @@ async fn no_wake_up_is_lost_when_events_race_the_waiting_task() {
             }
         })
     };
+    let started = std::time::Instant::now();
     let mut removed = 0;
     while removed < ROUNDS {
         match timeout(BOUND, events.recv())
@@ -98,6 +103,7 @@ async fn no_wake_up_is_lost_when_events_race_the_waiting_task() {
     }
     sender.join().unwrap();
     assert!(events.is_empty());
+    assert!(started.elapsed() < BOUND, "{:?}", started.elapsed());
 }
 
 #[tokio::test(flavor = "current_thread")]

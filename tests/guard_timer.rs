@@ -72,7 +72,10 @@ impl Run {
             let timer = self.monitor.next_check().map(Timestamp::as_nanos);
             match (timer, heartbeat) {
                 (Some(t), hb) if t <= end && hb.is_none_or(|(h, _)| t <= h) => {
-                    assert!(self.ticks.last().is_none_or(|&last| t > last), "no progress");
+                    assert!(
+                        self.ticks.last().is_none_or(|&last| t > last),
+                        "no progress"
+                    );
                     self.monitor.tick(Timestamp::from_nanos(t));
                     self.ticks.push(t);
                 }
