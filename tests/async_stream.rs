@@ -110,7 +110,7 @@ async fn no_wake_up_is_lost_when_events_race_the_waiting_task() {
 async fn the_stream_and_a_channel_see_the_same_events_in_the_same_order() {
     let m = monitor();
     let channel = m.subscribe();
-    let mut stream = m.subscribe_stream();
+    let stream = m.subscribe_stream();
     silence(&m, "a");
     silence(&m, "b"); // the same schedule; a second tick at 20 s convicts b
     m.heartbeat(&"a", ms(21_000)).unwrap();
