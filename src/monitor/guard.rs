@@ -106,8 +106,10 @@ impl PauseGuard {
     /// For `Config::for_interval(50 ms)` this is 75 ms and 150 ms: a stall
     /// of the observer longer than one and a half heartbeat intervals
     /// convicts nobody when it ends, and a real conviction is delayed by at
-    /// most 150 ms. The default (5 s, 5 s) would let a one-second stall at
-    /// that interval convict every peer at once.
+    /// most 150 ms. Cassandra's (5 s, 5 s, [`PauseGuard::default`]) would
+    /// let a one-second stall at that interval convict every peer at once.
+    /// A [`MonitorBuilder`](super::MonitorBuilder) given no guard uses this
+    /// one.
     pub fn for_config(config: &Config) -> PauseGuard {
         let pause = config.acceptable_pause();
         let grace = if pause.is_zero() {

@@ -434,7 +434,9 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
     }
 
     /// A new subscription to every [`Event`] from now on (an unbounded
-    /// channel: read it, or drop the receiver to unsubscribe).
+    /// channel: read it, or drop the receiver to unsubscribe). Its
+    /// [`Receiver`] blocks a thread in `recv`: in async code, use
+    /// `subscribe_stream` (feature `async`) instead.
     pub fn subscribe(&self) -> Receiver<Event<K>> {
         self.events.subscribe()
     }

@@ -17,7 +17,9 @@
 //! finds the channel empty leaves its [`Waker`] there; the sending side
 //! takes it after each event it delivers and wakes it. Waking only
 //! schedules the task (it does not run it), so the shard lock is held for a
-//! few more instructions, never for the subscriber's own code. The task
+//! few more instructions, never for the subscriber's own code; and the
+//! slot's own lock is never held while another lock is taken, so taking it
+//! under a shard lock cannot deadlock. The task
 //! registers its waker *before* checking the channel a second time, and
 //! the sender delivers *before* taking the waker, so an event sent between
 //! the two checks is either seen by the second check or wakes the task: no

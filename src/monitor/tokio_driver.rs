@@ -148,6 +148,9 @@ impl Drop for TokioDriver {
     }
 }
 
+/// The resolution of tokio's timers.
+const TIMER_STEP: Duration = Duration::from_millis(1);
+
 async fn run<K>(monitor: Arc<Monitor<K>>, period: Duration, at_next_check: bool)
 where
     K: Hash + Eq + Clone,
@@ -162,12 +165,10 @@ where
                 wait = wait.min(next.saturating_duration_since(stamp));
             }
         }
-        if wait.is_zero() {
-            // A heartbeat queued a deadline that is already due while this
-            // tick ran: tick again, after letting other tasks run.
-            tokio::task::yield_now().await;
-        } else {
-            tokio::time::sleep_until(now + wait).await;
-        }
+        // A check already due after a tick (a heartbeat stamped in the past
+        // queued it meanwhile, or another caller ticked ahead of this clock)
+        // is ticked again a timer step later rather than in a busy loop,
+        // which on paused time would also stop the clock from advancing.
+        tokio::time::sleep_until(now + wait.max(TIMER_STEP)).await;
     }
 }
