@@ -196,8 +196,8 @@ impl<K: Hash + Eq + Clone> MonitorBuilder<K> {
     /// `Config::for_interval(50 ms)`, 75 ms and 150 ms. A fixed default
     /// (Cassandra's 5 s, [`PauseGuard::default`]) would be too lax for short
     /// intervals, where a one-second stall of the observer would convict
-    /// every peer at once, and too strict for long ones, where every
-    /// correctly spaced tick would look like a stall. Ticks that come from
+    /// every peer at once, and needlessly jumpy for long ones, where a
+    /// stall of a few seconds cannot make any peer look late. Ticks that come from
     /// timers armed on [`Monitor::next_check`] are never taken for stalls,
     /// whatever the guard (see [`PauseGuard`]); a caller that ticks
     /// periodically must tick more often than the guard's `max_pause`.
