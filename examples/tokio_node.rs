@@ -4,7 +4,15 @@
 //! One `select!` loop sends the heartbeats on an interval, receives them
 //! and stamps their arrival, ticks the monitor (no `Driver` thread), and
 //! prints the events those calls produced: the monitor's calls never block,
-//! so they run inside the task as they are.
+//! so they run inside the task as they are. The events are drained with
+//! `try_iter` after each branch, never with a blocking `recv`, which would
+//! stall this single-threaded runtime.
+//!
+//! This example needs no feature of the crate. With the `tokio` feature,
+//! the library does the ticking and the waiting itself: `TokioDriver`
+//! ticks the monitor from its own task, and `monitor.subscribe_stream()`
+//! can be a `select!` branch of its own (`Some(event) = events.recv()`);
+//! the crate documentation's async section shows both.
 //!
 //! Run it in place of any `udp_node` (the two interoperate), for instance:
 //!

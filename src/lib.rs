@@ -33,6 +33,53 @@
 //! several thresholds, recovered, removed, or late) on a channel, so callers
 //! never poll every peer (see the [`monitor`] module).
 //!
+//! # Async programs
+//!
+//! [`Monitor::subscribe`] hands out a blocking channel ([`Receiver`]):
+//! right for a thread, wrong inside an async task, where `recv` would stall
+//! the runtime. With the **`async`** feature, `Monitor::subscribe_stream`
+//! hands out an `EventStream` instead: the same events as a `futures`
+//! `Stream`, awaited without blocking, on any runtime. With the **`tokio`**
+//! feature (which implies `async`), a `TokioDriver` task ticks the monitor
+//! on the real clock, arming one timer on the next suspicion deadline
+//! ([`Monitor::next_check`]) rather than ticking many times per interval.
+//! The monitor's other calls (`heartbeat`, `phi`, `tick`, ...) never block
+//! and take microseconds at most, so they are called from tasks as they
+//! are.
+//!
+//! A whole `current_thread` program that learns of a silent peer
+//! (`accrual = { version = "0.1", features = ["tokio"] }`, and tokio with
+//! its `rt`, `time` and `macros` features):
+//!
+#![cfg_attr(feature = "tokio", doc = "```")]
+#![cfg_attr(not(feature = "tokio"), doc = "```ignore")]
+//! use accrual::monitor::{Event, Monitor, TokioDriver};
+//! use accrual::{Config, Timestamp};
+//! use std::{sync::Arc, time::Duration};
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let interval = Duration::from_millis(20); // how often peers send heartbeats
+//!     let monitor = Arc::new(Monitor::<String>::new(Config::for_interval(interval)?));
+//!     let mut events = monitor.subscribe_stream(); // awaited, never blocks the runtime
+//!     let _driver = TokioDriver::spawn(Arc::clone(&monitor), interval)?; // stops when dropped
+//!
+//!     // A real node stamps each heartbeat as its socket task receives it;
+//!     // here nodeC sends one, then falls silent.
+//!     monitor.heartbeat("nodeC", Timestamp::now())?;
+//!
+//!     while let Some(event) = events.recv().await { // or `StreamExt::next`
+//!         if let Event::Suspected(s) = event {
+//!             println!("suspected {} phi={:.2} silence_ms={}", s.peer, s.phi, s.silence.as_millis());
+//!             break;
+//!         }
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! See `examples/tokio_node.rs` for a UDP node on one tokio task.
+//!
 //! # Features
 //!
 //! With default features the crate is detection only: time, configuration,
@@ -46,6 +93,11 @@
 //!   (`plot`).
 //! * **`cli`**: the `accrual` command-line tool over the tooling (implies
 //!   `tools`; adds `clap` and `indicatif`).
+//! * **`async`**: `Monitor::subscribe_stream`, events as a `futures`
+//!   `Stream` for any async runtime (adds `futures-core`).
+//! * **`tokio`**: `monitor::TokioDriver`, a tokio task that ticks a
+//!   monitor (implies `async`; adds tokio with its `rt` and `time`
+//!   features only).
 //! * **`serde`**: `Serialize`/`Deserialize` for timestamps, the
 //!   configuration and the models, the monitor's snapshots (save the learnt
 //!   windows, restore them after a restart) and, with `tools`, the
@@ -101,8 +153,15 @@ pub mod tune;
 pub use config::{Config, ConfigBuilder, ConfigError};
 pub use detector::{Arrival, ArrivalKind, Detector, HeartbeatError, Stats, Threshold};
 pub use model::Model;
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub use monitor::EventStream;
 pub use monitor::PhiDisplay;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use monitor::TokioDriver;
 pub use monitor::{Availability, Event, Monitor, MonitorBuilder, MonitorError};
+pub use monitor::{Receiver, RecvError, RecvTimeoutError, TryRecvError};
 pub use time::{InvalidTimestamp, Timestamp};
 
 /// The README's examples, compiled and run as doctests.

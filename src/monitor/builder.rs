@@ -103,10 +103,20 @@ pub struct MonitorBuilder<K> {
     config: Config,
     thresholds: Option<Vec<f64>>,
     expected_response_after: Option<Duration>,
-    guard: Option<PauseGuard>,
+    guard: GuardChoice,
     shards: usize,
     capacity: usize,
     key: PhantomData<fn() -> K>,
+}
+
+/// The pause guard a builder will use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GuardChoice {
+    /// [`PauseGuard::for_config`] of the configuration, decided in `build`
+    /// so that it follows a `config` call made after any other setting.
+    ForConfig,
+    Set(PauseGuard),
+    None,
 }
 
 impl<K> Default for MonitorBuilder<K> {
@@ -115,7 +125,7 @@ impl<K> Default for MonitorBuilder<K> {
             config: Config::default(),
             thresholds: None,
             expected_response_after: None,
-            guard: Some(PauseGuard::default()),
+            guard: GuardChoice::ForConfig,
             shards: DEFAULT_SHARDS,
             capacity: 0,
             key: PhantomData,
@@ -177,16 +187,29 @@ impl<K: Hash + Eq + Clone> MonitorBuilder<K> {
         self
     }
 
-    /// The observer pause guard (default [`PauseGuard::default`]: 5 s, 5 s).
+    /// The observer pause guard.
+    ///
+    /// Default: [`PauseGuard::for_config`] of the configuration, so the
+    /// guard follows the heartbeat interval: for [`Config::default`] (1 s
+    /// heartbeats, 3 s acceptable pause) a tick more than 1.5 s late is a
+    /// stall and holds suspicions for 3 s; for
+    /// `Config::for_interval(50 ms)`, 75 ms and 150 ms. A fixed default
+    /// (Cassandra's 5 s, [`PauseGuard::default`]) would be too lax for short
+    /// intervals, where a one-second stall of the observer would convict
+    /// every peer at once, and needlessly jumpy for long ones, where a
+    /// stall of a few seconds cannot make any peer look late. Ticks that come from
+    /// timers armed on [`Monitor::next_check`] are never taken for stalls,
+    /// whatever the guard (see [`PauseGuard`]); a caller that ticks
+    /// periodically must tick more often than the guard's `max_pause`.
     pub fn pause_guard(mut self, guard: PauseGuard) -> Self {
-        self.guard = Some(guard);
+        self.guard = GuardChoice::Set(guard);
         self
     }
 
     /// No observer pause guard: every due suspicion is announced at the
     /// next tick, however late it is.
     pub fn no_pause_guard(mut self) -> Self {
-        self.guard = None;
+        self.guard = GuardChoice::None;
         self
     }
 
@@ -240,6 +263,11 @@ impl<K: Hash + Eq + Clone> MonitorBuilder<K> {
         let expected = self
             .expected_response_after
             .unwrap_or_else(|| params.config.first_heartbeat_estimate());
+        let guard = match self.guard {
+            GuardChoice::ForConfig => Some(PauseGuard::for_config(&params.config)),
+            GuardChoice::Set(guard) => Some(guard),
+            GuardChoice::None => None,
+        };
         let quick0 = params.quick_bound(levels[0].y);
         let per_shard = self.capacity.div_ceil(self.shards);
         let hasher = DefaultHashBuilder::default();
@@ -251,7 +279,7 @@ impl<K: Hash + Eq + Clone> MonitorBuilder<K> {
                 expected_ns: duration_nanos(expected),
             },
             thresholds: phis.into_boxed_slice(),
-            guard: self.guard,
+            guard,
             shards: (0..self.shards)
                 .map(|_| ShardCell(Mutex::new(Shard::with_capacity(per_shard, hasher.clone()))))
                 .collect(),
@@ -260,6 +288,7 @@ impl<K: Hash + Eq + Clone> MonitorBuilder<K> {
             mask: self.shards - 1,
             ticks: Mutex::new(TickState::default()),
             last_tick_ns: AtomicU64::new(NEVER),
+            promised_ns: AtomicU64::new(0),
             hold_until_ns: AtomicU64::new(0),
             events: Subscribers::default(),
         })

@@ -170,8 +170,13 @@ pub(crate) struct Subscribers<K> {
 }
 
 struct Subscriber<K> {
+    // Declared before `wake`, so that a dropped subscriber (the monitor was
+    // dropped) closes its channel before the stream is woken to see that.
     sender: Sender<Event<K>>,
     gone: AtomicBool,
+    /// The async stream's hook: wakes the task reading this subscription.
+    #[cfg(feature = "async")]
+    wake: Option<super::stream::Wake>,
 }
 
 impl<K> Default for Subscribers<K> {
@@ -195,6 +200,24 @@ impl<K: Clone> Subscribers<K> {
         senders.push(Subscriber {
             sender,
             gone: AtomicBool::new(false),
+            #[cfg(feature = "async")]
+            wake: None,
+        });
+        self.count.store(senders.len(), Ordering::Release);
+        receiver
+    }
+
+    /// A new unbounded subscription whose reader is woken after each event
+    /// sent to it (the async stream's hook, see `stream`).
+    #[cfg(feature = "async")]
+    pub(crate) fn subscribe_waking(&self, wake: super::stream::Wake) -> Receiver<Event<K>> {
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        let mut senders = self.senders.write();
+        senders.retain(|s| !s.gone.load(Ordering::Relaxed));
+        senders.push(Subscriber {
+            sender,
+            gone: AtomicBool::new(false),
+            wake: Some(wake),
         });
         self.count.store(senders.len(), Ordering::Release);
         receiver
@@ -231,6 +254,10 @@ impl<K: Clone> Subscribers<K> {
         if s.sender.send(event).is_err() {
             s.gone.store(true, Ordering::Relaxed);
             self.dead.store(true, Ordering::Relaxed);
+        }
+        #[cfg(feature = "async")]
+        if let Some(wake) = &s.wake {
+            wake.wake();
         }
     }
 

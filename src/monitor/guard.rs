@@ -11,9 +11,13 @@
 //!
 //! Here the monitor's ticks play the role of Cassandra's checks:
 //!
-//! * a tick whose time is more than `max_pause` after the previous tick
-//!   reports one [`Event::ObserverPaused`](super::Event::ObserverPaused) and
-//!   starts a hold of `grace`;
+//! * a tick is *late* if its time is more than `max_pause` after the time
+//!   the observer was due to tick: the previous tick, or the last check
+//!   time the monitor handed out with
+//!   [`next_check`](super::Monitor::next_check), whichever is later;
+//! * a late tick reports one
+//!   [`Event::ObserverPaused`](super::Event::ObserverPaused) and starts a
+//!   hold of `grace`;
 //! * during the hold, ticks announce no new suspicion, and heartbeats do
 //!   not announce the suspicions they would otherwise notice after the fact
 //!   (they are proof of life, which is what the hold waits for);
@@ -24,9 +28,33 @@
 //!   for a new pause, even if it is late, so holds cannot chain forever
 //!   when a caller ticks less often than `max_pause`: at worst every other
 //!   tick convicts. Tick well within `max_pause` (the driver's period is
-//!   typically 10–100 ms) to get the intended behaviour.
+//!   typically 10–100 ms), or at the times `next_check` gives, to get the
+//!   intended behaviour.
 //!
 //! The first tick of a monitor has no predecessor and is never a pause.
+//!
+//! # Ticking on timers
+//!
+//! Measured against the previous tick alone, lateness would be wrong for a
+//! caller that arms one timer on `next_check` instead of ticking
+//! periodically: with every peer healthy, its ticks are legitimately up to
+//! a suspicion deadline apart (228 ms after a heartbeat with
+//! `Config::for_interval(50 ms)`), longer than the guard scaled to that
+//! interval (75 ms), and every tick would be taken for a
+//! stall, holding real suspicions for nothing. So `next_check` records the
+//! time it hands out, and a tick at that time is on time however long ago
+//! the previous tick was. A stall is still seen: a timer that fires more
+//! than `max_pause` after its check time is late. A periodic ticker that
+//! never calls `next_check` is judged by its tick gaps alone, as before;
+//! one that reads `next_check` for other purposes is simply believed to be
+//! waiting for that time (a stall ending before `next_check + max_pause` is
+//! then not reported, which can only announce suspicions that were due
+//! anyway, never hold one wrongly).
+//!
+//! A heartbeat that arrives when ticks are overdue by more than `max_pause`
+//! (by the same measure) does not announce the suspicions it would
+//! otherwise notice after the fact: the next tick decides whether the
+//! observer paused.
 
 use crate::config::{Config, ConfigError};
 use std::time::Duration;
@@ -34,7 +62,9 @@ use std::time::Duration;
 /// Settings of the observer pause guard: how late a tick must be to count
 /// as a pause of the observer, and how long suspicions are then held.
 ///
-/// The default is Cassandra's: 5 s and 5 s.
+/// A [`MonitorBuilder`](super::MonitorBuilder) that is given no guard uses
+/// [`PauseGuard::for_config`] of its configuration. `PauseGuard::default()`
+/// is Cassandra's 5 s and 5 s, meant for 1 s heartbeats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PauseGuard {
@@ -76,8 +106,10 @@ impl PauseGuard {
     /// For `Config::for_interval(50 ms)` this is 75 ms and 150 ms: a stall
     /// of the observer longer than one and a half heartbeat intervals
     /// convicts nobody when it ends, and a real conviction is delayed by at
-    /// most 150 ms. The default (5 s, 5 s) would let a one-second stall at
-    /// that interval convict every peer at once.
+    /// most 150 ms. Cassandra's (5 s, 5 s, [`PauseGuard::default`]) would
+    /// let a one-second stall at that interval convict every peer at once.
+    /// A [`MonitorBuilder`](super::MonitorBuilder) given no guard uses this
+    /// one.
     pub fn for_config(config: &Config) -> PauseGuard {
         let pause = config.acceptable_pause();
         let grace = if pause.is_zero() {
@@ -127,8 +159,16 @@ pub(crate) enum TickDecision {
 }
 
 impl TickState {
-    /// Records the tick at `now` and decides what it does.
-    pub(crate) fn on_tick(&mut self, now: u64, guard: Option<&PauseGuard>) -> TickDecision {
+    /// Records the tick at `now` and decides what it does. `promised` is
+    /// the latest check time the monitor handed out with `next_check` (0 if
+    /// none): a tick is late only if it is more than `max_pause` after both
+    /// the previous tick and that check time.
+    pub(crate) fn on_tick(
+        &mut self,
+        now: u64,
+        guard: Option<&PauseGuard>,
+        promised: u64,
+    ) -> TickDecision {
         let previous = self.last;
         if previous.is_some_and(|p| now < p) {
             // Time never runs backwards inside the monitor: a tick from the
@@ -147,8 +187,8 @@ impl TickState {
             return TickDecision::Run;
         }
         if let (Some(guard), Some(previous)) = (guard, previous) {
-            let gap = now - previous;
-            if u128::from(gap) > guard.max_pause.as_nanos() {
+            let late = now.saturating_sub(previous.max(promised));
+            if u128::from(late) > guard.max_pause.as_nanos() {
                 let hold = now.saturating_add(crate::time::duration_nanos(guard.grace));
                 self.hold_until = Some(hold);
                 return TickDecision::Paused {
@@ -166,7 +206,9 @@ impl TickState {
 /// guard; not while the guard holds (until `hold_until`); and not when
 /// ticks are overdue by more than the guard's pause (the observer may be
 /// waking from one, and the next tick will decide). `last_tick` is the
-/// time of the last accepted tick, `None` before the first.
+/// time of the last accepted tick, or the latest check time handed out by
+/// `next_check` if that is later (a caller told to tick then is not overdue
+/// before it); `None` before the first tick.
 pub(crate) fn heartbeat_may_catch_up(
     guard: Option<&PauseGuard>,
     t: u64,
@@ -192,36 +234,36 @@ mod tests {
     fn a_late_tick_holds_then_the_hold_ends() {
         let g = PauseGuard::default();
         let mut t = TickState::default();
-        assert_eq!(t.on_tick(0, Some(&g)), TickDecision::Run);
-        assert_eq!(t.on_tick(S, Some(&g)), TickDecision::Run);
+        assert_eq!(t.on_tick(0, Some(&g), 0), TickDecision::Run);
+        assert_eq!(t.on_tick(S, Some(&g), 0), TickDecision::Run);
         assert_eq!(
-            t.on_tick(20 * S, Some(&g)),
+            t.on_tick(20 * S, Some(&g), 0),
             TickDecision::Paused {
                 previous: S,
                 hold_until: 25 * S
             }
         );
-        assert_eq!(t.on_tick(21 * S, Some(&g)), TickDecision::Holding);
+        assert_eq!(t.on_tick(21 * S, Some(&g), 0), TickDecision::Holding);
         // Late again, but this tick ends the hold: it runs.
-        assert_eq!(t.on_tick(40 * S, Some(&g)), TickDecision::Run);
-        assert_eq!(t.on_tick(41 * S, Some(&g)), TickDecision::Run);
+        assert_eq!(t.on_tick(40 * S, Some(&g), 0), TickDecision::Run);
+        assert_eq!(t.on_tick(41 * S, Some(&g), 0), TickDecision::Run);
     }
 
     #[test]
     fn backwards_ticks_are_ignored_and_exactly_the_limit_is_no_pause() {
         let g = PauseGuard::new(Duration::from_secs(5), Duration::ZERO).unwrap();
         let mut t = TickState::default();
-        assert_eq!(t.on_tick(10 * S, Some(&g)), TickDecision::Run);
-        assert_eq!(t.on_tick(3 * S, Some(&g)), TickDecision::Backwards);
+        assert_eq!(t.on_tick(10 * S, Some(&g), 0), TickDecision::Run);
+        assert_eq!(t.on_tick(3 * S, Some(&g), 0), TickDecision::Backwards);
         assert_eq!(t.last, Some(10 * S));
-        assert_eq!(t.on_tick(15 * S, Some(&g)), TickDecision::Run);
+        assert_eq!(t.on_tick(15 * S, Some(&g), 0), TickDecision::Run);
         assert!(matches!(
-            t.on_tick(20 * S + 1, Some(&g)),
+            t.on_tick(20 * S + 1, Some(&g), 0),
             TickDecision::Paused { .. }
         ));
         // Zero grace: the next tick runs.
-        assert_eq!(t.on_tick(20 * S + 1, Some(&g)), TickDecision::Run);
-        assert_eq!(t.on_tick(100 * S, None), TickDecision::Run);
+        assert_eq!(t.on_tick(20 * S + 1, Some(&g), 0), TickDecision::Run);
+        assert_eq!(t.on_tick(100 * S, None, 0), TickDecision::Run);
     }
 
     #[test]
@@ -258,6 +300,33 @@ mod tests {
         ));
         // A heartbeat stamped before the last tick is not overdue.
         assert!(heartbeat_may_catch_up(Some(&g), 5 * S, None, Some(10 * S)));
+    }
+
+    #[test]
+    fn a_tick_at_the_check_time_handed_out_is_on_time() {
+        const MS: u64 = 1_000_000;
+        let g = PauseGuard::new(Duration::from_millis(75), Duration::from_millis(150)).unwrap();
+        let mut t = TickState::default();
+        assert_eq!(t.on_tick(0, Some(&g), 0), TickDecision::Run);
+        // Told to check at 228 ms: a tick then, or up to 75 ms after, is on
+        // time although it is far more than 75 ms after the previous tick.
+        assert_eq!(t.on_tick(228 * MS, Some(&g), 228 * MS), TickDecision::Run);
+        assert_eq!(t.on_tick(530 * MS, Some(&g), 455 * MS), TickDecision::Run);
+        // More than 75 ms after both the previous tick and the check time.
+        assert_eq!(
+            t.on_tick(700 * MS, Some(&g), 600 * MS),
+            TickDecision::Paused {
+                previous: 530 * MS,
+                hold_until: 850 * MS
+            }
+        );
+        // A check time that is already past counts for nothing.
+        let mut t = TickState::default();
+        assert_eq!(t.on_tick(500 * MS, Some(&g), 0), TickDecision::Run);
+        assert!(matches!(
+            t.on_tick(600 * MS, Some(&g), 400 * MS),
+            TickDecision::Paused { .. }
+        ));
     }
 
     #[test]

@@ -32,7 +32,12 @@
 //!   observing process was frozen), it does not convict every peer at once:
 //!   see [`PauseGuard`].
 //! * **Background ticking.** A [`Driver`] thread ticks the monitor on a
-//!   [`Clock`] and stops when dropped.
+//!   [`Clock`] and stops when dropped; with the `tokio` feature, a
+//!   `TokioDriver` task does the same on a tokio runtime, arming one timer
+//!   on [`next_check`](Monitor::next_check).
+//! * **Async.** With the `async` feature,
+//!   `subscribe_stream` hands out the events as a `futures` `Stream`
+//!   that a task awaits without blocking its runtime.
 //! * **Snapshots** (feature `serde`): save every peer's window and restore
 //!   it after a restart instead of relearning from the bootstrap estimate.
 //!
@@ -83,9 +88,12 @@
 //!   A tick earlier than the previous tick is ignored (time never runs
 //!   backwards inside the monitor); heartbeats follow the detector's rules
 //!   (out of order: rejected, duplicate: ignored).
-//! * **The pause guard is on by default** (Cassandra's 5 s, held 5 s): a
-//!   caller that ticks by hand must tick more often than that, or set
-//!   another [`PauseGuard`] (or [`no_pause_guard`](MonitorBuilder::no_pause_guard)).
+//! * **The pause guard is on by default**, scaled to the configuration
+//!   ([`PauseGuard::for_config`]: for 1 s heartbeats, a tick more than
+//!   1.5 s late holds suspicions for 3 s). A caller that ticks by hand must
+//!   tick more often than its `max_pause`, or at the times
+//!   [`next_check`](Monitor::next_check) gives, or set another
+//!   [`PauseGuard`] (or [`no_pause_guard`](MonitorBuilder::no_pause_guard)).
 //!
 //! # Transitions
 //!
@@ -110,12 +118,21 @@ mod schedule;
 mod shard;
 #[cfg(feature = "serde")]
 mod snapshot;
+#[cfg(feature = "async")]
+mod stream;
+#[cfg(feature = "tokio")]
+mod tokio_driver;
 mod transition;
 
 /// The clocks a [`Driver`] ticks on, defined beside [`Timestamp`] in
 /// [`crate::time`] and re-exported here where the driver needs them.
 pub use crate::time::{Clock, ManualClock, SystemClock};
 pub use builder::{MonitorBuilder, MonitorError};
+/// The channel [`Monitor::subscribe`] hands out and its errors, from the
+/// `crossbeam-channel` crate (0.5), re-exported so that a program can name
+/// them (store a subscription in a struct, match a `recv_timeout` error)
+/// without depending on that crate itself.
+pub use crossbeam_channel::{Receiver, RecvError, RecvTimeoutError, TryRecvError};
 pub use driver::Driver;
 pub use event::PhiDisplay;
 pub use event::{Event, IntervalWarning, ObserverPause, Recovery, Removal, Suspicion};
@@ -123,11 +140,16 @@ pub use guard::PauseGuard;
 pub use query::{Availability, PeerPhi};
 #[cfg(feature = "serde")]
 pub use snapshot::{Snapshot, SnapshotError};
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub use stream::EventStream;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use tokio_driver::TokioDriver;
 
 use crate::config::Config;
 use crate::detector::{Arrival, HeartbeatError};
 use crate::time::Timestamp;
-use crossbeam_channel::Receiver;
 use event::{ObserverPause as Pause, Subscribers};
 use guard::{TickDecision, TickState};
 use hashbrown::DefaultHashBuilder;
@@ -175,6 +197,10 @@ pub struct Monitor<K> {
     ticks: Mutex<TickState>,
     /// Time of the last accepted tick, or [`NEVER`] before the first.
     last_tick_ns: AtomicU64,
+    /// The latest check time handed out by [`Monitor::next_check`] (0
+    /// before any): a caller that armed a timer on it is not late before
+    /// it, however long ago the last tick was (see [`PauseGuard`]).
+    promised_ns: AtomicU64,
     /// End of the pause guard's hold, or 0 when not holding.
     hold_until_ns: AtomicU64,
     events: Subscribers<K>,
@@ -322,11 +348,12 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
         }
         let hold = self.hold_until_ns.load(Ordering::Acquire);
         let last = self.last_tick_ns.load(Ordering::Acquire);
+        let promised = self.promised_ns.load(Ordering::Acquire);
         guard::heartbeat_may_catch_up(
             self.guard.as_ref(),
             t,
             (hold != 0).then_some(hold),
-            (last != NEVER).then_some(last),
+            (last != NEVER).then_some(last.max(promised)),
         )
     }
 
@@ -408,7 +435,9 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
     }
 
     /// A new subscription to every [`Event`] from now on (an unbounded
-    /// channel: read it, or drop the receiver to unsubscribe).
+    /// channel: read it, or drop the receiver to unsubscribe). Its
+    /// [`Receiver`] blocks a thread in `recv`: in async code, use
+    /// `subscribe_stream` (feature `async`) instead.
     pub fn subscribe(&self) -> Receiver<Event<K>> {
         self.events.subscribe()
     }
@@ -422,16 +451,18 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
     ///
     /// * A tick earlier than the previous one is ignored (returns 0,
     ///   changes nothing): time never runs backwards inside the monitor.
-    /// * With a [`PauseGuard`], a tick more than `max_pause` after the
-    ///   previous one sends one [`Event::ObserverPaused`] and holds new
-    ///   suspicions for the grace period; the first tick after it announces
-    ///   those still due.
+    /// * With a [`PauseGuard`], a tick more than `max_pause` after both
+    ///   the previous tick and the last [`next_check`](Self::next_check)
+    ///   time sends one [`Event::ObserverPaused`] and holds new suspicions
+    ///   for the grace period; the first tick after it announces those
+    ///   still due.
     ///
     /// Ticks may come from any thread; they are serialised.
     pub fn tick(&self, now: impl Into<Timestamp>) -> usize {
         let now = now.into().as_nanos();
         let mut ticks = self.ticks.lock();
-        match ticks.on_tick(now, self.guard.as_ref()) {
+        let promised = self.promised_ns.load(Ordering::Acquire);
+        match ticks.on_tick(now, self.guard.as_ref(), promised) {
             TickDecision::Backwards => return 0,
             TickDecision::Holding => {
                 self.last_tick_ns.store(now, Ordering::Release);
@@ -478,6 +509,15 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
     /// to do, or `None` if no peer has a pending deadline. It can be early
     /// (a heartbeat may have pushed the real deadline later), never late:
     /// a caller can arm one timer for it instead of ticking periodically.
+    /// While the [`PauseGuard`] holds, it is no earlier than the hold's end.
+    ///
+    /// The time handed out is remembered: the pause guard does not take a
+    /// tick at that time for a stall of the observer, however long ago the
+    /// previous tick was (see [`PauseGuard`]). A heartbeat can move a
+    /// deadline earlier than a timer already armed (a new peer, a link
+    /// that sped up), so a caller should read this again after heartbeats,
+    /// or also tick periodically (as the `tokio` feature's `TokioDriver`
+    /// does).
     pub fn next_check(&self) -> Option<Timestamp> {
         let earliest = self
             .next_due
@@ -485,7 +525,13 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             .map(|d| d.load(Ordering::Acquire))
             .min()
             .unwrap_or(NEVER);
-        (earliest != NEVER).then(|| Timestamp::from_nanos(earliest))
+        if earliest == NEVER {
+            return None;
+        }
+        // 0 when not holding; nothing is announced before a hold ends.
+        let check = earliest.max(self.hold_until_ns.load(Ordering::Acquire));
+        self.promised_ns.fetch_max(check, Ordering::AcqRel);
+        Some(Timestamp::from_nanos(check))
     }
 }
 
