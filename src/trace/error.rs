@@ -1,7 +1,7 @@
 //! Why a trace could not be read: one error type for the whole module,
 //! each variant naming the line, the column and the value at fault.
 
-use super::read::TimeUnit;
+use super::unit::TimeUnit;
 use crate::time::Timestamp;
 use std::fmt;
 

@@ -52,10 +52,12 @@
 
 mod error;
 mod read;
+mod unit;
 mod write;
 
 pub use error::TraceError;
-pub use read::{ReadOptions, Reader, Record, TimeUnit};
+pub use read::{ReadOptions, Reader, Record};
+pub use unit::TimeUnit;
 
 use crate::time::Timestamp;
 use std::io::{self, Read, Write};
