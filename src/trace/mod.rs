@@ -52,6 +52,7 @@
 
 mod error;
 mod read;
+mod rows;
 mod unit;
 mod write;
 

@@ -3,11 +3,12 @@
 //! row at a time whatever the size of the input.
 
 use super::error::{excerpt, TraceError};
+use super::rows::{split, Rows};
 use super::unit::{parse_time, TimeUnit};
 use crate::time::Timestamp;
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 
 /// The delimiters tried, in this order, when none is given.
 const SNIFFED: [u8; 3] = [b',', b';', b'\t'];
@@ -106,10 +107,6 @@ struct Columns {
     width: usize,
 }
 
-/// The input as the CSV parser sees it: the lines read to find the header,
-/// then the rest.
-type Input<R> = io::Chain<io::Cursor<Vec<u8>>, BufReader<R>>;
-
 /// A streaming trace reader: an iterator of [`Record`]s over any
 /// [`io::Read`], in file order.
 ///
@@ -137,16 +134,12 @@ type Input<R> = io::Chain<io::Cursor<Vec<u8>>, BufReader<R>>;
 /// # Ok::<(), accrual::trace::TraceError>(())
 /// ```
 pub struct Reader<R: Read> {
-    csv: csv::Reader<Input<R>>,
-    record: csv::ByteRecord,
+    rows: Rows<BufReader<R>>,
     columns: Columns,
     /// The time column's name and unit, for messages and parsing.
     time_column: String,
     time_unit: TimeUnit,
     delimiter: u8,
-    /// Lines before the header, which the parser did not see: added to its
-    /// line numbers so that they count from the start of the input.
-    skipped_lines: usize,
     names: Vec<String>,
     index: HashMap<String, usize>,
     nodes: Vec<NodeState>,
@@ -184,37 +177,23 @@ impl<R: Read> Reader<R> {
             }
         }
         let mut input = BufReader::with_capacity(64 * 1024, input);
-        let (skipped_lines, header_line) = find_header(&mut input)?;
+        let (skipped_lines, header) = find_header(&mut input)?;
         let delimiter = options
             .delimiter
-            .unwrap_or_else(|| sniff(&header_line, &options.time_column));
-        let mut csv = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .buffer_capacity(64 * 1024)
-            .from_reader(io::Cursor::new(header_line).chain(input));
-        let mut header = csv::ByteRecord::new();
+            .unwrap_or_else(|| sniff(&header, &options.time_column));
         let line = skipped_lines + 1;
-        match csv.read_byte_record(&mut header) {
-            Ok(true) => {}
-            Ok(false) => return Err(TraceError::NoHeader),
-            Err(e) => {
-                return Err(TraceError::Io {
-                    line,
-                    message: e.to_string(),
-                })
-            }
-        }
-        let columns = Columns::find(&header, line, &options.time_column, delimiter)?;
+        let columns = Columns::find(
+            &split(&header, delimiter),
+            line,
+            &options.time_column,
+            delimiter,
+        )?;
         Ok(Reader {
-            csv,
-            record: csv::ByteRecord::new(),
+            rows: Rows::new(input, delimiter, line + 1),
             columns,
             time_column: options.time_column.trim().to_string(),
             time_unit: options.time_unit,
             delimiter,
-            skipped_lines,
             names: Vec::new(),
             index: HashMap::new(),
             nodes: Vec::new(),
@@ -241,33 +220,26 @@ impl<R: Read> Reader<R> {
         &self.names
     }
 
-    /// The row in `self.record`, checked.
-    fn parse(&mut self) -> Result<Record, TraceError> {
-        let line = self.skipped_lines
-            + self
-                .record
-                .position()
-                .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+    /// The current row, which starts on `line`, checked.
+    fn parse(&mut self, line: usize) -> Result<Record, TraceError> {
         let Columns {
             time,
             node,
             seq,
             width,
         } = self.columns;
-        if self.record.len() > width {
+        if self.rows.len() > width {
             return Err(TraceError::ExtraFields {
                 line,
                 expected: width,
-                found: self.record.len(),
+                found: self.rows.len(),
             });
         }
         let field = |col: usize, name: &str| {
-            self.record
-                .get(col)
-                .ok_or_else(|| TraceError::MissingField {
-                    line,
-                    column: name.to_string(),
-                })
+            self.rows.get(col).ok_or_else(|| TraceError::MissingField {
+                line,
+                column: name.to_string(),
+            })
         };
         let raw = field(time, &self.time_column)?;
         let at = parse_time(raw, self.time_unit).ok_or_else(|| TraceError::BadNumber {
@@ -347,15 +319,14 @@ impl<R: Read> Iterator for Reader<R> {
         if self.done {
             return None;
         }
-        let result = match self.csv.read_byte_record(&mut self.record) {
-            Ok(false) => {
+        let result = match self.rows.next_row() {
+            Ok(None) => {
                 self.done = true;
                 return None;
             }
-            Ok(true) => self.parse(),
-            Err(e) => Err(TraceError::Io {
-                line: self.skipped_lines
-                    + usize::try_from(self.csv.position().line()).unwrap_or(usize::MAX),
+            Ok(Some(line)) => self.parse(line),
+            Err((line, e)) => Err(TraceError::Io {
+                line,
                 message: e.to_string(),
             }),
         };
@@ -367,7 +338,7 @@ impl<R: Read> Iterator for Reader<R> {
 impl Columns {
     /// The columns of `header` (on `line`), by name.
     fn find(
-        header: &csv::ByteRecord,
+        header: &[Vec<u8>],
         line: usize,
         time_column: &str,
         delimiter: u8,
@@ -388,7 +359,7 @@ impl Columns {
             Ok(first)
         };
         let time = position(time_column)?.ok_or_else(|| {
-            let fields: Vec<String> = header.iter().map(excerpt).collect();
+            let fields: Vec<String> = header.iter().map(|f| excerpt(f)).collect();
             TraceError::MissingColumn {
                 column: time_column.trim().to_string(),
                 line,
@@ -453,16 +424,7 @@ fn find_header(input: &mut impl BufRead) -> Result<(usize, Vec<u8>), TraceError>
 fn sniff(header: &[u8], time_column: &str) -> u8 {
     SNIFFED
         .into_iter()
-        .find(|&d| {
-            let mut fields = csv::ByteRecord::new();
-            let mut csv = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .delimiter(d)
-                .from_reader(header);
-            csv.read_byte_record(&mut fields).unwrap_or(false)
-                && fields.iter().any(|f| same_name(f, time_column))
-        })
+        .find(|&d| split(header, d).iter().any(|f| same_name(f, time_column)))
         .unwrap_or(b',')
 }
 
