@@ -374,6 +374,7 @@ fn a_huge_bad_value_is_not_echoed_in_full() {
 fn the_reader_streams_records_with_interned_nodes() {
     let csv = "node,seq,arrival_ms\nb,1,100\na,1,100.5\nb,2,200\n";
     let mut reader = Reader::new(csv.as_bytes(), &ReadOptions::new()).unwrap();
+    assert_eq!(reader.bytes_read(), "node,seq,arrival_ms\n".len() as u64);
     assert!(reader.has_seq_column());
     let first = reader.next().unwrap().unwrap();
     assert_eq!(
@@ -392,6 +393,8 @@ fn the_reader_streams_records_with_interned_nodes() {
     );
     assert_eq!(reader.nodes(), ["b", "a"]);
     assert!(reader.next().is_none());
+    // Every byte was read, header included.
+    assert_eq!(reader.bytes_read(), csv.len() as u64);
 }
 
 #[test]

@@ -140,6 +140,8 @@ pub struct Reader<R: Read> {
     time_column: String,
     time_unit: TimeUnit,
     delimiter: u8,
+    /// Bytes read up to the end of the header line.
+    header_bytes: u64,
     names: Vec<String>,
     index: HashMap<String, usize>,
     nodes: Vec<NodeState>,
@@ -177,7 +179,7 @@ impl<R: Read> Reader<R> {
             }
         }
         let mut input = BufReader::with_capacity(64 * 1024, input);
-        let (skipped_lines, header) = find_header(&mut input)?;
+        let (skipped_lines, header, header_bytes) = find_header(&mut input)?;
         let delimiter = options
             .delimiter
             .unwrap_or_else(|| sniff(&header, &options.time_column));
@@ -194,6 +196,7 @@ impl<R: Read> Reader<R> {
             time_column: options.time_column.trim().to_string(),
             time_unit: options.time_unit,
             delimiter,
+            header_bytes,
             names: Vec::new(),
             index: HashMap::new(),
             nodes: Vec::new(),
@@ -206,6 +209,12 @@ impl<R: Read> Reader<R> {
     /// from the header.
     pub fn delimiter(&self) -> u8 {
         self.delimiter
+    }
+
+    /// Bytes of the input read so far, up to the end of the last row
+    /// yielded: with the input's size, how far a replay has gone.
+    pub fn bytes_read(&self) -> u64 {
+        self.header_bytes + self.rows.bytes_read()
     }
 
     /// Whether the header has a `seq` column.
@@ -386,9 +395,10 @@ fn same_name(field: &[u8], name: &str) -> bool {
 
 /// Reads up to and including the header line, skipping a UTF-8 byte-order
 /// mark, blank lines and `#` comment lines before it. Returns the number of
-/// lines skipped and the header line's bytes.
-fn find_header(input: &mut impl BufRead) -> Result<(usize, Vec<u8>), TraceError> {
+/// lines skipped, the header line's bytes, and the bytes read.
+fn find_header(input: &mut impl BufRead) -> Result<(usize, Vec<u8>, u64), TraceError> {
     let mut skipped = 0;
+    let mut consumed = 0;
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -402,6 +412,7 @@ fn find_header(input: &mut impl BufRead) -> Result<(usize, Vec<u8>), TraceError>
         if read == 0 {
             return Err(TraceError::NoHeader);
         }
+        consumed += read as u64;
         if read as u64 == MAX_HEADER_LINE && line.last() != Some(&b'\n') {
             return Err(TraceError::Io {
                 line: skipped + 1,
@@ -413,7 +424,7 @@ fn find_header(input: &mut impl BufRead) -> Result<(usize, Vec<u8>), TraceError>
         }
         match line.trim_ascii_start().first() {
             None | Some(b'#') => skipped += 1,
-            Some(_) => return Ok((skipped, line)),
+            Some(_) => return Ok((skipped, line, consumed)),
         }
     }
 }

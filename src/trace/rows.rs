@@ -21,6 +21,8 @@ pub(super) struct Rows<R> {
     fields: usize,
     /// The line of the next byte of `input`, from 1.
     line: usize,
+    /// Bytes of `input` parsed so far.
+    consumed: u64,
 }
 
 impl<R: BufRead> Rows<R> {
@@ -33,6 +35,7 @@ impl<R: BufRead> Rows<R> {
             ends: vec![0; 16],
             fields: 0,
             line,
+            consumed: 0,
         }
     }
 
@@ -65,6 +68,7 @@ impl<R: BufRead> Rows<R> {
             }
             self.line += newlines(consumed);
             self.input.consume(read);
+            self.consumed += read as u64;
             written += out;
             ended += end;
             match step {
@@ -87,6 +91,11 @@ impl<R: BufRead> Rows<R> {
                 }
             }
         }
+    }
+
+    /// Bytes of the input parsed so far.
+    pub(super) fn bytes_read(&self) -> u64 {
+        self.consumed
     }
 
     /// Fields in the current row.
