@@ -41,7 +41,8 @@
 //!
 //! [`Trace::write_csv`] writes `node,arrival_ms` (and `seq` when a node has
 //! sequence numbers), quoting names as needed, so that every trace reads
-//! back exactly.
+//! back with the same names, arrivals and sequence numbers; the nodes come
+//! back in the order of their first arrival, as in any file read.
 //!
 //! # Streaming
 //!

@@ -108,7 +108,7 @@ struct Columns {
 }
 
 /// A streaming trace reader: an iterator of [`Record`]s over any
-/// [`io::Read`], in file order.
+/// [`Read`], in file order.
 ///
 /// It holds one row at a time plus, per node, its name, its latest arrival
 /// and whether it has sequence numbers, so its memory grows with the number

@@ -1,5 +1,6 @@
 //! Writing a trace as CSV that [`Trace::read_csv`] reads back exactly: the
-//! same nodes with the same names, arrivals and sequence numbers.
+//! same nodes with the same names, arrivals and sequence numbers (in the
+//! order of their first arrival).
 
 use super::Trace;
 use crate::time::Timestamp;
