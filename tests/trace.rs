@@ -68,7 +68,18 @@ fn a_wrong_delimiter_shows_the_fields_it_split() {
             delimiter: b','
         }
     );
-    assert!(err.to_string().contains("split at `,`"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "line 1: the header has no `arrival_ms` column (split at `,`, its fields are \
+         \"node;arrival_ms\"; is the delimiter `;`?)"
+    );
+    // A header that is simply wrong gets no such hint.
+    let err = read("node,time\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 1: the header has no `arrival_ms` column (split at `,`, its fields are \
+         \"node|time\")"
+    );
     for bad in [b'"', b'\n', b'\r', 0xC3] {
         let options = ReadOptions::new().delimiter(bad);
         assert_eq!(

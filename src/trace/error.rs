@@ -174,12 +174,25 @@ impl fmt::Display for TraceError {
                 line,
                 header,
                 delimiter,
-            } => write!(
-                f,
-                "line {line}: the header has no `{column}` column (split at {}, its fields \
-                 are {header:?}; is the delimiter right?)",
-                delimiter_name(*delimiter)
-            ),
+            } => {
+                write!(
+                    f,
+                    "line {line}: the header has no `{column}` column (split at {}, its \
+                     fields are {header:?}",
+                    delimiter_name(*delimiter)
+                )?;
+                // One field that holds another usual delimiter: the file
+                // was most likely split at the wrong one.
+                let other = [',', ';', '\t']
+                    .into_iter()
+                    .find(|&d| d != *delimiter as char && header.contains(d));
+                match other {
+                    Some(d) if !header.contains('|') => {
+                        write!(f, "; is the delimiter {}?)", delimiter_name(d as u8))
+                    }
+                    _ => write!(f, ")"),
+                }
+            }
             TraceError::DuplicateColumn { column, line } => {
                 write!(f, "line {line}: the header has two `{column}` columns")
             }
