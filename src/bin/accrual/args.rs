@@ -1,5 +1,6 @@
 //! The command line's arguments, as clap reads them.
 
+use accrual::trace::{ReadOptions, TimeUnit};
 use accrual::{Config, Model};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -52,6 +53,65 @@ impl DetectorArgs {
     }
 }
 
+/// How to read a trace file, shared by `tune` and `plot`.
+#[derive(Args, Clone, Debug, Default)]
+pub(crate) struct TraceFormatArgs {
+    /// Field delimiter of the trace: `,`, `;`, `tab`, or another single
+    /// ASCII character [default: the first of `,` `;` tab that splits the
+    /// header line into fields among which is the time column].
+    #[arg(long, value_parser = parse_delimiter, requires = "trace")]
+    pub(crate) delimiter: Option<u8>,
+    /// Column holding the arrival times, for raw logs [default: arrival_ms].
+    #[arg(long, requires = "trace")]
+    pub(crate) time_column: Option<String>,
+    /// Unit of the time column: ns, us, ms or s [default: the suffix of the
+    /// column's name, as in `arrival_ms` or `recv_ns`].
+    #[arg(long, value_parser = parse_time_unit, requires = "trace")]
+    pub(crate) time_unit: Option<TimeUnit>,
+}
+
+/// A delimiter by name or as the character itself.
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "space" => Ok(b' '),
+        _ => match text.as_bytes() {
+            [d] if d.is_ascii() && !matches!(d, b'"' | b'\n' | b'\r') => Ok(*d),
+            _ => Err(format!(
+                "{text:?} is not a delimiter: expected `,`, `;`, `tab` or another single \
+                 ASCII character other than a quote"
+            )),
+        },
+    }
+}
+
+/// A time unit by symbol, for clap.
+fn parse_time_unit(text: &str) -> Result<TimeUnit, String> {
+    text.parse::<TimeUnit>().map_err(|e| e.to_string())
+}
+
+impl TraceFormatArgs {
+    /// The library's reading options: the time column's unit given, or
+    /// read from the column's name.
+    pub(crate) fn options(&self) -> Result<ReadOptions, String> {
+        let column = self.time_column.as_deref().unwrap_or("arrival_ms");
+        let unit = match self.time_unit {
+            Some(unit) => unit,
+            None => TimeUnit::from_column_name(column).ok_or_else(|| {
+                format!(
+                    "--time-column {column:?} does not end in _ns, _us, _ms or _s: say its \
+                     unit with --time-unit"
+                )
+            })?,
+        };
+        let options = ReadOptions::new().time_column(column, unit);
+        Ok(match self.delimiter {
+            Some(d) => options.delimiter(d),
+            None => options,
+        })
+    }
+}
+
 #[derive(Args)]
 pub(crate) struct PhiArgs {
     #[command(flatten)]
@@ -67,10 +127,14 @@ pub(crate) enum Format {
 
 #[derive(Args)]
 pub(crate) struct TuneArgs {
-    /// Trace CSV (header with `arrival_ms` and optionally `node`); without it
-    /// a built-in simulated WAN trace is used.
+    /// Trace CSV, `-` for standard input: a header line naming the columns
+    /// `arrival_ms` (or see --time-column), optionally `node` and `seq`, in
+    /// any order; RFC 4180 quoting. Without it a built-in simulated WAN
+    /// trace is used.
     #[arg(long)]
     pub(crate) trace: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) input: TraceFormatArgs,
     #[command(flatten)]
     pub(crate) search: TuneSearchArgs,
     /// The first N arrivals of each node are replayed but not scored.
@@ -162,9 +226,13 @@ pub(crate) struct SimulateArgs {
 
 #[derive(Args)]
 pub(crate) struct PlotArgs {
-    /// Trace CSV (header with `arrival_ms` and optionally `node`).
+    /// Trace CSV, `-` for standard input: a header line naming the columns
+    /// `arrival_ms` (or see --time-column), optionally `node` and `seq`, in
+    /// any order; RFC 4180 quoting.
     #[arg(long)]
     pub(crate) trace: PathBuf,
+    #[command(flatten)]
+    pub(crate) input: TraceFormatArgs,
     /// The node to draw [default: the first in the trace].
     #[arg(long)]
     pub(crate) node: Option<String>,

@@ -9,9 +9,9 @@ mod simulate;
 mod tune;
 
 use accrual::trace::Trace;
-use args::{PhiArgs, PlotArgs, SimulateArgs, TuneArgs};
+use args::{PhiArgs, PlotArgs, SimulateArgs, TraceFormatArgs, TuneArgs};
 use clap::{Parser, Subcommand};
-use std::io::BufReader;
+use std::io::{self, Read};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -59,9 +59,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// A trace CSV file, for `tune` and `plot`.
-pub(crate) fn read_trace(path: &Path) -> Result<Trace, String> {
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    Trace::read_csv(BufReader::new(file)).map_err(|e| format!("{}: {e}", path.display()))
+/// A trace CSV file (`-`: standard input), for `tune` and `plot`.
+pub(crate) fn read_trace(path: &Path, format: &TraceFormatArgs) -> Result<Trace, String> {
+    let options = format.options()?;
+    let (input, label) = open_input(path)?;
+    Trace::read_csv_with(input, &options).map_err(|e| format!("{label}: {e}"))
+}
+
+/// The bytes of a trace argument and how to name it in messages: the file
+/// at `path`, or standard input for `-`. Unbuffered: the trace reader
+/// buffers.
+pub(crate) fn open_input(path: &Path) -> Result<(Box<dyn Read>, String), String> {
+    if path == Path::new("-") {
+        Ok((Box::new(io::stdin().lock()), "standard input".to_string()))
+    } else {
+        let file = std::fs::File::open(path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        Ok((Box::new(file), path.display().to_string()))
+    }
 }

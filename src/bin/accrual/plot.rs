@@ -8,7 +8,7 @@ use accrual::tune::{self, Detection, GridSpec, Scoring, Targets};
 use accrual::Timestamp;
 
 pub(crate) fn run(args: &PlotArgs) -> Result<(), String> {
-    let trace = read_trace(&args.trace)?;
+    let trace = read_trace(&args.trace, &args.input)?;
     let node = match &args.node {
         Some(name) => trace
             .nodes()

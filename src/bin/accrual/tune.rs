@@ -38,7 +38,7 @@ fn parse_thresholds(text: &str) -> Result<Vec<f64>, String> {
 
 fn load_trace(args: &TuneArgs) -> Result<Trace, String> {
     match &args.trace {
-        Some(path) => read_trace(path),
+        Some(path) => read_trace(path, &args.input),
         None => default_trace(),
     }
 }
