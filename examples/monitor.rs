@@ -5,8 +5,8 @@
 //!
 //! Run: `cargo run --example monitor` (about three seconds).
 
-use accrual::monitor::{Driver, Event, Monitor};
-use accrual::{Config, Timestamp};
+use accrual::monitor::{Driver, Monitor};
+use accrual::{Config, PhiDisplay, Timestamp};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -52,38 +52,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         };
         let at = start.elapsed().as_millis();
-        match event {
-            Event::Suspected(s) => println!(
-                "{at:>5} ms  {} suspected at level {} (phi {:.1} >= {}), silent for {:?}{}",
-                s.peer,
-                s.level,
-                s.phi,
-                s.threshold,
-                s.silence,
-                if s.never_heard {
-                    ", never heard from"
-                } else {
-                    ""
-                }
-            ),
-            Event::Recovered(r) => println!(
-                "{at:>5} ms  {} recovered at level {} after {:?} down",
-                r.peer, r.level, r.down_for
-            ),
-            Event::IntervalWarning(w) => {
-                println!(
-                    "{at:>5} ms  {} late: {:?} since its last heartbeat",
-                    w.peer, w.interval
-                )
-            }
-            other => println!("{at:>5} ms  {other:?}"),
-        }
+        // Every event prints as one `key=value` line.
+        println!("{at:>5} ms  {event}");
     }
     let now = Timestamp::now();
-    let mut peers = monitor.peers(now);
-    peers.sort_by(|a, b| a.peer.cmp(&b.peer));
-    for p in peers {
-        println!("{}: phi {:.2}, level {}", p.peer, p.phi, p.level);
+    for p in monitor.peers_sorted(now) {
+        println!(
+            "{}: phi {}, level {}, silent for {:?}",
+            p.peer,
+            PhiDisplay::new(p.phi),
+            p.level,
+            p.silence
+        );
     }
     println!("p7: {:?}", monitor.availability("p7", now));
     for t in transports {
