@@ -107,7 +107,10 @@ def merge(out_path, in_paths):
 
 
 def short(text):
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:  # a label column (model, verdict, true/false)
+        return text
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return f"{value:.6g}"

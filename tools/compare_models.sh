@@ -77,15 +77,18 @@ for p in "${profiles[@]}"; do
         --seed "$seed" >"$work/$trace"
     # The chart: every model on tune's default grid. Run from the work
     # directory so the chart's title names the trace, not a temporary path.
+    # The figures score the detectors alone, on the whole trace: no pause,
+    # one σ floor (a tenth of the interval), no held-out split.
+    fixed=(--no-validate --pause-ms 0 --min-std-ms "$(python3 -c "print($interval / 10)")")
     run "$p-default" sh -c 'cd "$1" && "$2" tune --trace "$3" --warmup "$4" \
-        --format csv --plot "$5" >"$6"' _ "$work" "$bin" "$trace" "$warmup" \
-        "$out/models-$p.svg" "$work/$p-default.csv"
+        --format csv --plot "$5" "${@:7}" >"$6"' _ "$work" "$bin" "$trace" "$warmup" \
+        "$out/models-$p.svg" "$work/$p-default.csv" "${fixed[@]}"
     # The tables: one run per model, each on its own grid.
     for m in "${models[@]}"; do
         grid="$(python3 tools/compare_models.py grid "$m" "$interval")"
         run "$p-$m" sh -c '"$1" tune --trace "$2" --warmup "$3" --models "$4" \
-            --thresholds "$5" --format csv >"$6"' _ "$bin" "$work/$trace" \
-            "$warmup" "$m" "$grid" "$work/$p-$m.csv"
+            --thresholds "$5" --format csv "${@:7}" >"$6"' _ "$bin" "$work/$trace" \
+            "$warmup" "$m" "$grid" "$work/$p-$m.csv" "${fixed[@]}"
     done
 done
 wait
