@@ -88,17 +88,11 @@
 //! the magnitude). The result is within 2^-21 of `x` relative, plus about
 //! 10^-30.
 //!
-//! # Whole microseconds by a multiply-high
+//! # Whole microseconds
 //!
 //! The window stores intervals in whole microseconds, rounded to nearest:
-//! `⌊(x + 500) / 1000⌋` for `x` nanoseconds. [`micros_below_horizon`]
-//! replaces the division by a multiplication: with
-//! `M = ⌈2^64 / 1000⌉ = 2^64/1000 + 0.384`, `(x·M) >> 64` is `⌊x / 1000⌋`
-//! for every `x < 2^42`. Indeed `x·M / 2^64 = x/1000 + 0.384·x/2^64`, the
-//! excess is below 2^-23, and `x/1000` is either an integer or at least
-//! 1/1000 below the next one, so the floor does not move. Arrivals within
-//! the horizon are below [`HORIZON_MAX_NS`] (plus 500, still below 2^42), so
-//! the heartbeat's fast path needs no saturation either.
+//! `⌊(x + 500) / 1000⌋` for `x` nanoseconds, saturating at the largest
+//! storable interval ([`HORIZON_MAX_NS`]).
 
 use crate::model::{FitParams, Model};
 use crate::window::{Window, MAX_INTERVAL_MICROS, MAX_SAMPLE_SIZE};
@@ -384,7 +378,8 @@ fn f32_at_most(x: f64) -> f32 {
 /// window's largest storable interval.
 #[inline]
 pub(super) fn micros_saturating(nanos: u64) -> u32 {
-    micros_below_horizon(nanos.min(HORIZON_MAX_NS))
+    // Below the cap the quotient is at most `u32::MAX`.
+    ((nanos.min(HORIZON_MAX_NS) + 500) / 1_000) as u32
 }
 
 /// The largest sure horizon: the longest interval that rounds to a storable
@@ -392,11 +387,3 @@ pub(super) fn micros_saturating(nanos: u64) -> u32 {
 /// saturation.
 pub(super) const HORIZON_MAX_NS: u64 = MAX_INTERVAL_MICROS as u64 * 1_000 + 499;
 
-/// [`micros_saturating`] for `nanos <= HORIZON_MAX_NS` (larger values give
-/// meaningless results): one multiply-high instead of a division, exact
-/// below 2^42 (the argument is in the module doc).
-#[inline]
-pub(super) fn micros_below_horizon(nanos: u64) -> u32 {
-    const M: u128 = (1u128 << 64) / 1_000 + 1;
-    ((u128::from(nanos + 500) * M) >> 64) as u32
-}
