@@ -125,6 +125,7 @@
 //! each in a release build (10 million arrivals in well under a second on a
 //! 2020s x86-64 core), and 8 bytes of memory per arrival.
 
+mod cluster;
 mod delay;
 mod episodes;
 mod error;
@@ -135,6 +136,7 @@ pub(crate) mod rng;
 mod scenario;
 mod sender;
 
+pub use cluster::{Cluster, ClusterPeer, PeerChange, RESTART_DOWNTIME};
 pub use delay::{Delay, Regimes};
 pub use error::ScenarioError;
 pub use loss::{GilbertElliott, Outages};

@@ -245,6 +245,13 @@ pub(crate) fn to_json(report: &Report) -> String {
     )
 }
 
+/// A duration in milliseconds rounded to the microsecond, for labels: the
+/// grid's pauses are whole tenths of a millisecond, which binary fractions
+/// of a second would print as `2000.3000000000002`.
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_nanos() as f64 / 1e3).round() / 1e3
+}
+
 /// A rate interval as `low–high`.
 fn range(q: &Qos, confidence: f64) -> String {
     let ci = interval(q, confidence);
@@ -341,7 +348,7 @@ pub(crate) fn to_table(report: &Report) -> String {
             "{:<12} {:>9} {:>8} {:>8} {:>11.1} {:>10.1} {:>8} {:>10.3}  {:<17}{mark}",
             c.detection.name(),
             c.threshold,
-            c.acceptable_pause.as_secs_f64() * 1e3,
+            ms(c.acceptable_pause),
             floor,
             q.mean_detection_ms(),
             q.max_detection_ms(),
@@ -378,7 +385,7 @@ fn recommendation(s: &mut String, report: &Report) {
         "{} threshold {}, acceptable pause {} ms",
         c.detection,
         c.threshold,
-        c.acceptable_pause.as_secs_f64() * 1e3
+        ms(c.acceptable_pause)
     );
     let figures = format!(
         "mean detection {:.1} ms, {} mistake(s) in {:.2} h = {:.3}/h ({pc}: {}/h)",
@@ -449,7 +456,7 @@ fn recommendation(s: &mut String, report: &Report) {
     let _ = writeln!(
         s,
         "settings (acceptable pause {} ms assumed):",
-        c.acceptable_pause.as_secs_f64() * 1e3
+        ms(c.acceptable_pause)
     );
     for line in paste_lines(c, report.base) {
         let _ = writeln!(s, "  {line}");
