@@ -90,8 +90,8 @@ fn settings_values(c: &Candidate, report: &Report) -> [String; 5] {
     [
         c.detection.to_string(),
         c.threshold.to_string(),
-        (c.acceptable_pause.as_secs_f64() * 1e3).to_string(),
-        (c.min_std_deviation.as_secs_f64() * 1e3).to_string(),
+        ms(c.acceptable_pause).to_string(),
+        ms(c.min_std_deviation).to_string(),
         report.base.max_sample_size().to_string(),
     ]
 }
@@ -183,8 +183,8 @@ fn json_candidate(c: &Candidate, index: usize, report: &Report) -> String {
          \"held_out\":{held},\"frontier\":{}}}",
         c.detection,
         json_number(c.threshold),
-        json_number(c.acceptable_pause.as_secs_f64() * 1e3),
-        json_number(c.min_std_deviation.as_secs_f64() * 1e3),
+        json_number(ms(c.acceptable_pause)),
+        json_number(ms(c.min_std_deviation)),
         report.base.max_sample_size(),
         json_qos(&c.qos, report),
         report.frontier.contains(&index)
@@ -339,7 +339,7 @@ pub(crate) fn to_table(report: &Report) -> String {
         // Chen, 2W-FD and the timeout read no σ floor.
         let floor = match c.config(base) {
             Some(config) if !matches!(config.model(), Model::Chen | Model::TwoWindow) => {
-                format!("{}", c.min_std_deviation.as_secs_f64() * 1e3)
+                format!("{}", ms(c.min_std_deviation))
             }
             _ => "-".to_string(),
         };
