@@ -38,6 +38,9 @@ use std::time::Duration;
 pub const RESTART_DOWNTIME: Duration = Duration::from_secs(120);
 
 /// Something that happens to a peer once during the trace.
+// A cluster holds a dozen of these, built once: boxing the network would
+// cost its users a `Copy` to save nothing that matters.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PeerChange {

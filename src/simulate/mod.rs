@@ -28,6 +28,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! [`Cluster::builtin`] puts a dozen peers on different links (the
+//! profiles below, a link that degrades for good, a crash and restart):
+//! the default input of `accrual tune`.
+//!
 //! # Sources
 //!
 //! Two sets of measurements anchor the built-in profiles:
