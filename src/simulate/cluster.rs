@@ -1,30 +1,7 @@
 //! A built-in cluster: about a dozen peers on different links, watched by
 //! one monitor with one configuration, as a cluster is deployed.
 //!
-//! On one steady link a fixed timeout chosen with hindsight is as good as
-//! any adaptive model; adaptivity pays when one setting must serve links
-//! that differ and change. The cluster mixes the built-in profiles, a link
-//! that degrades for good halfway through, and a peer that crashes and
-//! restarts:
-//!
-//! | peers | link |
-//! |---|---|
-//! | `lan-1` … `lan-3` | [`Network::LAN`] |
-//! | `gc-1` … `gc-3` | [`Network::GC`]: a LAN, senders pausing for garbage collection |
-//! | `wan-1`, `wan-2` | [`Network::WAN`] |
-//! | `flaky-1`, `flaky-2` | [`Network::FLAKY`]: lossy, with outages and delay regimes |
-//! | `degrading` | [`Network::LAN`], then [`Network::FLAKY`] from half the duration on |
-//! | `restarts`, `restarts.2` | [`Network::GC`]; crashes at three quarters of the duration, and its second incarnation starts [`RESTART_DOWNTIME`] later |
-//!
-//! The restarted process is a new incarnation (a new node in the trace), as
-//! Akka and Cassandra treat a restarted member: a replay scores a trace as
-//! if each node were alive throughout, so one node with a gap would count
-//! the crash itself as a wrong suspicion.
-//!
-//! Every peer sends at the same interval (a cluster's setting) and draws
-//! from its own random streams, those of node `i` of a
-//! [`Scenario`](super::Scenario) with the same seed, so a peer's trace does
-//! not depend on the others.
+//! See [`Cluster`].
 
 use super::error::ScenarioError;
 use super::network::Network;
@@ -80,6 +57,31 @@ pub struct ClusterPeer {
 /// one duration and one seed. Build the built-in one with
 /// [`Cluster::builtin`] and generate its trace with [`Cluster::generate`].
 ///
+/// On one steady link a fixed timeout chosen with hindsight is as good as
+/// any adaptive model; adaptivity pays when one setting must serve links
+/// that differ and change. The cluster mixes the built-in profiles, a link
+/// that degrades for good halfway through, and a peer that crashes and
+/// restarts:
+///
+/// | peers | link |
+/// |---|---|
+/// | `lan-1` … `lan-3` | [`Network::LAN`] |
+/// | `gc-1` … `gc-3` | [`Network::GC`]: a LAN, senders pausing for garbage collection |
+/// | `wan-1`, `wan-2` | [`Network::WAN`] |
+/// | `flaky-1`, `flaky-2` | [`Network::FLAKY`]: lossy, with outages and delay regimes |
+/// | `degrading` | [`Network::LAN`], then [`Network::FLAKY`] from half the duration on |
+/// | `restarts`, `restarts.2` | [`Network::GC`]; crashes at three quarters of the duration, and its second incarnation starts [`RESTART_DOWNTIME`] later |
+///
+/// The restarted process is a new incarnation (a new node in the trace), as
+/// Akka and Cassandra treat a restarted member: a replay scores a trace as
+/// if each node were alive throughout, so one node with a gap would count
+/// the crash itself as a wrong suspicion.
+///
+/// Every peer sends at the same interval (a cluster's setting) and draws
+/// from its own random streams, those of node `i` of a
+/// [`Scenario`](super::Scenario) with the same seed, so a peer's trace does
+/// not depend on the others.
+///
 /// ```
 /// use accrual::simulate::Cluster;
 /// use std::time::Duration;
@@ -100,7 +102,7 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// The built-in cluster of the [module documentation](self), sending
+    /// The built-in cluster described [above](Cluster), sending
     /// every `interval` for `duration`, with random streams from `seed`.
     ///
     /// # Errors
