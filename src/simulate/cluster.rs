@@ -69,7 +69,7 @@ pub struct ClusterPeer {
 /// | `gc-1` … `gc-3` | [`Network::GC`]: a LAN, senders pausing for garbage collection |
 /// | `wan-1`, `wan-2` | [`Network::WAN`] |
 /// | `flaky-1`, `flaky-2` | [`Network::FLAKY`]: lossy, with outages and delay regimes |
-/// | `degrading` | [`Network::LAN`], then [`Network::FLAKY`] from half the duration on |
+/// | `degrading` | [`Network::LAN`], then the path of [`Network::FLAKY`] from half the duration on (the sender stays the same) |
 /// | `restarts`, `restarts.2` | [`Network::GC`]; crashes at three quarters of the duration, and its second incarnation starts [`RESTART_DOWNTIME`] later |
 ///
 /// The restarted process is a new incarnation (a new node in the trace), as
