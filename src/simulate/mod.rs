@@ -28,6 +28,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! [`Cluster::builtin`] puts a dozen peers on different links (the
+//! profiles below, a link that degrades for good, a crash and restart):
+//! the default input of `accrual tune`.
+//!
 //! # Sources
 //!
 //! Two sets of measurements anchor the built-in profiles:
@@ -125,6 +129,7 @@
 //! each in a release build (10 million arrivals in well under a second on a
 //! 2020s x86-64 core), and 8 bytes of memory per arrival.
 
+mod cluster;
 mod delay;
 mod episodes;
 mod error;
@@ -135,6 +140,7 @@ pub(crate) mod rng;
 mod scenario;
 mod sender;
 
+pub use cluster::{Cluster, ClusterPeer, PeerChange, RESTART_DOWNTIME};
 pub use delay::{Delay, Regimes};
 pub use error::ScenarioError;
 pub use loss::{GilbertElliott, Outages};

@@ -129,8 +129,8 @@ pub(crate) enum Format {
 pub(crate) struct TuneArgs {
     /// Trace CSV, `-` for standard input: a header line naming the columns
     /// `arrival_ms` (or see --time-column), optionally `node` and `seq`, in
-    /// any order; RFC 4180 quoting. Without it a built-in simulated WAN
-    /// trace is used.
+    /// any order; RFC 4180 quoting. Without it, a built-in simulated
+    /// cluster: twelve peers on different links, one day at 1 s heartbeats.
     #[arg(long)]
     pub(crate) trace: Option<PathBuf>,
     #[command(flatten)]
@@ -153,6 +153,10 @@ pub(crate) struct TuneArgs {
     /// hour) to this SVG file [default without --trace: accrual-tune.svg].
     #[arg(long)]
     pub(crate) plot: Option<PathBuf>,
+    /// After the table, the recommended configuration node by node, beside
+    /// one timeout for every node with the same mean detection time.
+    #[arg(long)]
+    pub(crate) per_node: bool,
 }
 
 /// What `tune` searches and how it judges the results. Every detector

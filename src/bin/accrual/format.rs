@@ -90,8 +90,8 @@ fn settings_values(c: &Candidate, report: &Report) -> [String; 5] {
     [
         c.detection.to_string(),
         c.threshold.to_string(),
-        (c.acceptable_pause.as_secs_f64() * 1e3).to_string(),
-        (c.min_std_deviation.as_secs_f64() * 1e3).to_string(),
+        ms(c.acceptable_pause).to_string(),
+        ms(c.min_std_deviation).to_string(),
         report.base.max_sample_size().to_string(),
     ]
 }
@@ -183,8 +183,8 @@ fn json_candidate(c: &Candidate, index: usize, report: &Report) -> String {
          \"held_out\":{held},\"frontier\":{}}}",
         c.detection,
         json_number(c.threshold),
-        json_number(c.acceptable_pause.as_secs_f64() * 1e3),
-        json_number(c.min_std_deviation.as_secs_f64() * 1e3),
+        json_number(ms(c.acceptable_pause)),
+        json_number(ms(c.min_std_deviation)),
         report.base.max_sample_size(),
         json_qos(&c.qos, report),
         report.frontier.contains(&index)
@@ -243,6 +243,13 @@ pub(crate) fn to_json(report: &Report) -> String {
         frontier.join(","),
         recommended
     )
+}
+
+/// A duration in milliseconds rounded to the microsecond, for labels: the
+/// grid's pauses are whole tenths of a millisecond, which binary fractions
+/// of a second would print as `2000.3000000000002`.
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_nanos() as f64 / 1e3).round() / 1e3
 }
 
 /// A rate interval as `low–high`.
@@ -332,7 +339,7 @@ pub(crate) fn to_table(report: &Report) -> String {
         // Chen, 2W-FD and the timeout read no σ floor.
         let floor = match c.config(base) {
             Some(config) if !matches!(config.model(), Model::Chen | Model::TwoWindow) => {
-                format!("{}", c.min_std_deviation.as_secs_f64() * 1e3)
+                format!("{}", ms(c.min_std_deviation))
             }
             _ => "-".to_string(),
         };
@@ -341,7 +348,7 @@ pub(crate) fn to_table(report: &Report) -> String {
             "{:<12} {:>9} {:>8} {:>8} {:>11.1} {:>10.1} {:>8} {:>10.3}  {:<17}{mark}",
             c.detection.name(),
             c.threshold,
-            c.acceptable_pause.as_secs_f64() * 1e3,
+            ms(c.acceptable_pause),
             floor,
             q.mean_detection_ms(),
             q.max_detection_ms(),
@@ -378,7 +385,7 @@ fn recommendation(s: &mut String, report: &Report) {
         "{} threshold {}, acceptable pause {} ms",
         c.detection,
         c.threshold,
-        c.acceptable_pause.as_secs_f64() * 1e3
+        ms(c.acceptable_pause)
     );
     let figures = format!(
         "mean detection {:.1} ms, {} mistake(s) in {:.2} h = {:.3}/h ({pc}: {}/h)",
@@ -449,7 +456,7 @@ fn recommendation(s: &mut String, report: &Report) {
     let _ = writeln!(
         s,
         "settings (acceptable pause {} ms assumed):",
-        c.acceptable_pause.as_secs_f64() * 1e3
+        ms(c.acceptable_pause)
     );
     for line in paste_lines(c, report.base) {
         let _ = writeln!(s, "  {line}");

@@ -3,6 +3,7 @@
 
 mod args;
 mod format;
+mod per_node;
 mod phi;
 mod plot;
 mod simulate;
