@@ -8,8 +8,8 @@ use super::learning;
 use crate::config::{Bootstrap, Config};
 use crate::model::history::History;
 use crate::model::{FitParams, Model};
-use crate::window::Window;
 use crate::time::duration_nanos;
+use crate::window::Window;
 
 /// Configuration plus the constants derived from it once.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +54,8 @@ impl Params {
                 model.y_from_phi(config.threshold()),
                 config.max_sample_size(),
             ),
-            lone: (config.bootstrap() == Bootstrap::Growing).then(|| Box::new(lone(&config, estimate))),
+            lone: (config.bootstrap() == Bootstrap::Growing)
+                .then(|| Box::new(lone(&config, estimate))),
             config,
         }
     }

@@ -339,10 +339,9 @@ impl<K: Hash + Eq + Clone> Shard<K> {
             peer.state.check_seq(seq)?;
         }
         if !peer.never_heard
-            && peer
-                .state
-                .last_heartbeat()
-                .is_some_and(|l| t <= l.as_nanos())
+            && peer.state.last_heartbeat().is_some_and(|l| {
+                t < l.as_nanos() || (t == l.as_nanos() && !peer.state.numbered_after(seq))
+            })
         {
             // Duplicate or out of order: the detector says which, and
             // nothing else changes.
