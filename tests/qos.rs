@@ -2,7 +2,7 @@
 //! replay of the detector, threshold by threshold.
 
 use accrual::qos::{score, sweep};
-use accrual::{Config, Model, Timestamp};
+use accrual::{Bootstrap, Config, Learning, Model, Period, Timestamp};
 use proptest::prelude::*;
 use std::time::Duration;
 
@@ -30,23 +30,33 @@ fn arrivals() -> impl Strategy<Value = Vec<Timestamp>> {
     })
 }
 
+/// Every model under every combination of the engine's rules (with
+/// `Learning::All` no threshold ever declines an interval).
 fn base() -> impl Strategy<Value = Config> {
     (
         prop::sample::select(Model::ALL.to_vec()),
         2usize..40,
         0u64..300,
         1u64..30,
+        prop::sample::select(Learning::ALL.to_vec()),
+        prop::sample::select(Period::ALL.to_vec()),
+        prop::sample::select(Bootstrap::ALL.to_vec()),
     )
-        .prop_map(|(model, window, pause_ms, min_std_ms)| {
-            Config::builder()
-                .model(model)
-                .max_sample_size(window)
-                .acceptable_pause(Duration::from_millis(pause_ms))
-                .min_std_deviation(Duration::from_millis(min_std_ms))
-                .first_heartbeat_estimate(Duration::from_millis(100))
-                .build()
-                .unwrap()
-        })
+        .prop_map(
+            |(model, window, pause_ms, min_std_ms, learning, period, bootstrap)| {
+                Config::builder()
+                    .learning(learning)
+                    .period(period)
+                    .bootstrap(bootstrap)
+                    .model(model)
+                    .max_sample_size(window)
+                    .acceptable_pause(Duration::from_millis(pause_ms))
+                    .min_std_deviation(Duration::from_millis(min_std_ms))
+                    .first_heartbeat_estimate(Duration::from_millis(100))
+                    .build()
+                    .unwrap()
+            },
+        )
 }
 
 proptest! {

@@ -231,3 +231,46 @@ fn settings_parse_and_round_trip_through_the_builder() {
     );
     assert!("sometimes".parse::<Period>().is_err());
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn settings_round_trip_through_serde_and_old_configs_keep_todays_rules() {
+    let c = Config::builder()
+        .learning(Learning::All)
+        .period(Period::Fixed)
+        .bootstrap(Bootstrap::Growing)
+        .build()
+        .unwrap();
+    let json = serde_json::to_string(&c).unwrap();
+    assert!(json.contains("\"learning\":\"all\""), "{json}");
+    assert!(json.contains("\"bootstrap\":\"growing\""), "{json}");
+    assert_eq!(serde_json::from_str::<Config>(&json).unwrap(), c);
+    // A configuration saved before these settings existed.
+    let mut old: serde_json::Value = serde_json::to_value(Config::default()).unwrap();
+    for key in ["learning", "period", "bootstrap"] {
+        old.as_object_mut().unwrap().remove(key);
+    }
+    assert_eq!(
+        serde_json::from_value::<Config>(old).unwrap(),
+        Config::default()
+    );
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn a_growing_window_with_no_interval_yet_survives_a_snapshot() {
+    let config = Config::builder()
+        .first_heartbeat_estimate(Duration::from_millis(100))
+        .bootstrap(Bootstrap::Growing)
+        .build()
+        .unwrap();
+    let monitor: Monitor<u32> = Monitor::new(config);
+    monitor.heartbeat(&1, ms(1_000)).unwrap();
+    let phi = monitor.phi(&1, ms(1_150)).unwrap();
+    let snapshot = monitor.snapshot(ms(1_100));
+    let restored = Monitor::restore(snapshot, ms(5_100)).unwrap();
+    assert_eq!(
+        restored.phi(&1, ms(5_150)).unwrap().to_bits(),
+        phi.to_bits()
+    );
+}
