@@ -157,7 +157,9 @@ impl Detector {
     /// estimate. The other models read only the arrival times. A heartbeat
     /// without a number ([`heartbeat`](Self::heartbeat)) breaks the count:
     /// the next numbered one is not checked against older numbers and its
-    /// interval is reconstructed.
+    /// interval is reconstructed. A numbered heartbeat at the very instant
+    /// of the last numbered one is a new heartbeat (a coarse clock, a burst
+    /// after the sender stalled), with an interval of 0, not a duplicate.
     ///
     /// Numbers are not saved in a monitor's snapshot, and the first
     /// numbered heartbeat after a restore is counted as after a plain one.
