@@ -73,8 +73,7 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                         &self.events,
                         hashed[i].0,
                         peer,
-                        at,
-                        None,
+                        (at, None),
                         |t| self.may_catch_up(t),
                     );
                     result(i, outcome);

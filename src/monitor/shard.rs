@@ -322,8 +322,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         events: &Subscribers<K>,
         hash: u64,
         key: &Q,
-        at: Timestamp,
-        seq: Option<u64>,
+        (at, seq): (Timestamp, Option<u64>),
         catch_up: impl Fn(u64) -> bool,
     ) -> Result<Arrival, HeartbeatError>
     where
