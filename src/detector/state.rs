@@ -268,7 +268,7 @@ impl State {
         if !self.monitoring() {
             self.clear();
             if params.config.bootstrap() == Bootstrap::Seeds {
-                for seed in params.seeds {
+                for seed in params.seeds() {
                     self.push(seed, None);
                 }
             }
