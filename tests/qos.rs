@@ -1,7 +1,7 @@
 //! The one-pass threshold sweep must score exactly like a straightforward
 //! replay of the detector, threshold by threshold.
 
-use accrual::qos::{score, sweep};
+use accrual::qos::{score, score_numbered, sweep, sweep_split_numbered};
 use accrual::{Bootstrap, Config, Learning, Model, Period, Timestamp};
 use proptest::prelude::*;
 use std::time::Duration;
@@ -74,6 +74,40 @@ proptest! {
             let config = base.to_builder().threshold(th).build().unwrap();
             let reference = score(&arrivals, &config, warmup);
             prop_assert_eq!(swept[k], reference, "threshold {}", th);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// The same with the senders' sequence numbers: gaps of lost
+    /// heartbeats, and repeated or reordered numbers that are refused.
+    #[test]
+    fn numbered_sweep_equals_one_numbered_replay_per_threshold(
+        arrivals in arrivals(),
+        base in base(),
+        steps in prop::collection::vec(prop_oneof![8 => Just(1i64), 2 => 2i64..5, 1 => -3i64..1], 400),
+        thresholds in prop::collection::vec(0.05f64..20.0, 1..8),
+        warmup in 0usize..20,
+    ) {
+        let mut seq = 100i64;
+        let seqs: Vec<u64> = steps[..arrivals.len()]
+            .iter()
+            .map(|s| {
+                seq += s;
+                seq as u64
+            })
+            .collect();
+        let split = arrivals.len();
+        let swept = sweep_split_numbered(
+            &arrivals, Some(&seqs), &base, &thresholds, warmup, split, &|_| {},
+        )
+        .unwrap();
+        for (k, &th) in thresholds.iter().enumerate() {
+            let config = base.to_builder().threshold(th).build().unwrap();
+            let reference = score_numbered(&arrivals, Some(&seqs), &config, warmup);
+            prop_assert_eq!(swept[k].fit, reference, "threshold {}", th);
         }
     }
 }
