@@ -115,6 +115,7 @@ mod event;
 mod guard;
 mod query;
 mod schedule;
+mod sequence;
 mod shard;
 #[cfg(feature = "serde")]
 mod snapshot;
@@ -324,33 +325,10 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
         self.heartbeat_numbered(peer, at.into(), None)
     }
 
-    /// [`Monitor::heartbeat`] for a heartbeat that carries the sender's
-    /// sequence number `seq`: see
-    /// [`Detector::heartbeat_seq`](crate::Detector::heartbeat_seq) for what
-    /// the models do with it.
-    ///
-    /// # Errors
-    ///
-    /// [`HeartbeatError::StaleSequence`] if `seq` is not above the peer's
-    /// last number accepted, [`HeartbeatError::OutOfOrder`] if `at` is
-    /// earlier than its previous heartbeat; nothing changes then (no event
-    /// either).
-    #[inline]
-    pub fn heartbeat_seq<Q>(
-        &self,
-        peer: &Q,
-        at: impl Into<Timestamp>,
-        seq: u64,
-    ) -> Result<Arrival, HeartbeatError>
-    where
-        K: Borrow<Q>,
-        Q: ?Sized + Hash + Eq + ToOwned<Owned = K>,
-    {
-        self.heartbeat_numbered(peer, at.into(), Some(seq))
-    }
-
+    /// [`Monitor::heartbeat`] and [`Monitor::heartbeat_seq`]: the
+    /// arrival, with the sender's number if it had one.
     #[inline(always)]
-    fn heartbeat_numbered<Q>(
+    pub(super) fn heartbeat_numbered<Q>(
         &self,
         peer: &Q,
         at: Timestamp,
