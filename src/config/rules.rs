@@ -25,14 +25,16 @@ use std::str::FromStr;
 ///   (2004) and Chen, Toueg and Aguilera (2002) do: the window is the
 ///   link's true recent history, outages included.
 ///
-/// Cassandra's rule (intervals above a fixed maximum are never learnt) is
-/// not offered: it needs a second duration to tune, and it would let an
-/// interval at which the peer was *available* go unlearnt, which the
-/// detector's fast path (every arrival within the sure horizon is learnt
-/// without asking) and the QoS sweep's sharing of one state among
-/// thresholds both rule out. An acceptable pause above the longest usual
-/// gap plus [`SkipSuspected`](Learning::SkipSuspected) has much the same
-/// effect. The rule itself lives in `detector::learning`.
+/// Cassandra's rule (intervals above a fixed maximum, `fd_max_interval_ms`,
+/// are never learnt) is not offered: it needs a second duration to tune,
+/// and it would leave out intervals at which the peer was *available*,
+/// while the heartbeat's fast path records every arrival within the sure
+/// horizon (surely available) without looking at its length; offering it
+/// would put a test on that path for every detector. Where the horizon
+/// passes the cap the two rules differ only for intervals longer than the
+/// cap that still arrived in time, which
+/// [`SkipSuspected`](Learning::SkipSuspected) learns and Cassandra drops.
+/// The rule itself lives in `detector::learning`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
