@@ -54,7 +54,9 @@
 #[path = "oracle/plain.rs"]
 mod plain;
 
-use accrual::{ArrivalKind, Config, Detector, HeartbeatError, Model, Timestamp};
+use accrual::{
+    ArrivalKind, Bootstrap, Config, Detector, HeartbeatError, Learning, Model, Period, Timestamp,
+};
 use plain::Plain;
 use proptest::prelude::*;
 use std::time::Duration;
@@ -162,10 +164,19 @@ fn config(model: Model) -> impl Strategy<Value = (Config, f64)> {
         prop_oneof![Just(0.0), log_uniform(3.0..10.0)], // pause: 0, 1 µs to 10 s
         log_uniform(3.0..9.7),                          // estimate: 1 µs to 5 s
         log_uniform(-0.6..0.6),                         // rhythm / estimate
+        (
+            prop::sample::select(Learning::ALL.to_vec()),
+            prop::sample::select(Period::ALL.to_vec()),
+            prop::sample::select(Bootstrap::ALL.to_vec()),
+        ),
     )
         .prop_map(
-            move |(samples, threshold, min_std, pause, estimate, rhythm)| {
+            move |(samples, threshold, min_std, pause, estimate, rhythm, rules)| {
+                let (learning, period, bootstrap) = rules;
                 let config = Config::builder()
+                    .learning(learning)
+                    .period(period)
+                    .bootstrap(bootstrap)
                     .model(model)
                     .threshold(threshold)
                     .max_sample_size(samples)

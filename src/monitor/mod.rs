@@ -115,6 +115,7 @@ mod event;
 mod guard;
 mod query;
 mod schedule;
+mod sequence;
 mod shard;
 #[cfg(feature = "serde")]
 mod snapshot;
@@ -321,13 +322,28 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
         K: Borrow<Q>,
         Q: ?Sized + Hash + Eq + ToOwned<Owned = K>,
     {
-        let at = at.into();
+        self.heartbeat_numbered(peer, at.into(), None)
+    }
+
+    /// [`Monitor::heartbeat`] and [`Monitor::heartbeat_seq`]: the
+    /// arrival, with the sender's number if it had one.
+    #[inline(always)]
+    pub(super) fn heartbeat_numbered<Q>(
+        &self,
+        peer: &Q,
+        at: Timestamp,
+        seq: Option<u64>,
+    ) -> Result<Arrival, HeartbeatError>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq + ToOwned<Owned = K>,
+    {
         let (hash, s) = self.locate(peer);
         let (Some(cell), Some(due)) = (self.shards.get(s), self.next_due.get(s)) else {
             unreachable!("the shard index is masked to the shard count")
         };
         let mut shard = cell.0.lock();
-        let result = shard.heartbeat(&self.rules, &self.events, hash, peer, at, |t| {
+        let result = shard.heartbeat(&self.rules, &self.events, hash, peer, (at, seq), |t| {
             self.may_catch_up(t)
         });
         // A heartbeat only ever adds entries (pops are the tick's), so the

@@ -1,11 +1,12 @@
 //! A plain phi accrual failure detector, written to be read rather than to be
 //! fast: the algorithm of Akka's `PhiAccrualFailureDetector` with this
-//! crate's rules (README, "Rules the detector follows"). It keeps the learnt
+//! crate's rules (README, "Rules the detector follows"), under each setting
+//! of `Learning`, `Period` and `Bootstrap`. It keeps the learnt
 //! intervals in a bounded queue and recomputes every statistic from them, in
 //! `f64`, at every query: O(window), no running sums, no cached fit, no
 //! bound, no table. `tests/oracle.rs` compares the engine with it.
 
-use accrual::{ArrivalKind, Config, Model};
+use accrual::{ArrivalKind, Bootstrap, Config, Learning, Model, Period};
 use statrs::function::erf::erfc;
 use std::collections::VecDeque;
 use std::f64::consts::{LN_10, SQRT_2};
@@ -51,10 +52,13 @@ impl Plain {
     pub fn heartbeat(&mut self, at_ns: u64, available: bool) -> Result<ArrivalKind, ()> {
         let Some(last) = self.last_ns else {
             // Akka's bootstrap: two intervals around the estimate, so that a
-            // peer that sends one heartbeat and dies is still suspected.
-            let estimate = micros(self.config.first_heartbeat_estimate());
-            self.learn(estimate - estimate / 4);
-            self.learn(estimate.saturating_add(estimate / 4));
+            // peer that sends one heartbeat and dies is still suspected. The
+            // growing bootstrap learns nothing yet (see `effective`).
+            if self.config.bootstrap() == Bootstrap::Seeds {
+                let estimate = micros(self.config.first_heartbeat_estimate());
+                self.learn(estimate - estimate / 4);
+                self.learn(estimate.saturating_add(estimate / 4));
+            }
             self.last_ns = Some(at_ns);
             return Ok(ArrivalKind::First);
         };
@@ -67,8 +71,10 @@ impl Plain {
         }
         self.last_ns = Some(at_ns);
         // Not learnt: an interval that ends a suspicion, unless the one before
-        // was not learnt either (a peer late every time is alive, only slower).
-        let kind = match (available, self.skipped_last) {
+        // was not learnt either (a peer late every time is alive, only slower);
+        // with `Learning::All`, every interval is learnt.
+        let all = self.config.learning() == Learning::All;
+        let kind = match (available, self.skipped_last || all) {
             (true, _) => ArrivalKind::Recorded,
             (false, true) => ArrivalKind::RecordedAfterSuspicion,
             (false, false) => ArrivalKind::AfterSuspicion,
@@ -87,26 +93,30 @@ impl Plain {
         }
     }
 
-    /// Samples, mean and population standard deviation, in nanoseconds.
+    /// The intervals the model reads: the learnt ones or, before the growing
+    /// bootstrap's first, one interval equal to the estimate.
+    fn effective(&self) -> VecDeque<u32> {
+        if self.intervals.is_empty() {
+            VecDeque::from([micros(self.config.first_heartbeat_estimate())])
+        } else {
+            self.intervals.clone()
+        }
+    }
+
+    /// Samples, mean and population standard deviation of the learnt
+    /// intervals, in nanoseconds (all 0 for none).
     pub fn stats(&self) -> (usize, f64, f64) {
-        let n = self.intervals.len() as f64;
-        let xs = || self.intervals.iter().map(|&x| f64::from(x));
-        let mean = xs().sum::<f64>() / n;
-        // The corrected two-pass formula (Chan, Golub and LeVeque 1983): the
-        // second term cancels the rounding of `mean`, which would otherwise
-        // dominate for long, nearly equal intervals.
-        let (dev, dev_sq) = xs().fold((0.0, 0.0), |(s, q), x| {
-            (s + (x - mean), q + (x - mean).powi(2))
-        });
-        let variance = ((dev_sq - dev * dev / n) / n).max(0.0);
-        (self.intervals.len(), mean * 1e3, variance.sqrt() * 1e3)
+        if self.intervals.is_empty() {
+            return (0, 0.0, 0.0);
+        }
+        stats_of(&self.intervals)
     }
 
     /// Phi (Chen: the level, in ms; deadline: in timeouts) after `silence_ns` without a heartbeat.
     pub fn phi_after(&self, silence_ns: f64) -> f64 {
         let pause = nanos(self.config.acceptable_pause());
         let min_std = nanos(self.config.min_std_deviation());
-        let (_, mean, std) = self.stats();
+        let (_, mean, std) = stats_of(&self.effective());
         let y = (silence_ns - mean - pause) / std.max(min_std);
         match self.config.model() {
             Model::Normal => normal_phi(y),
@@ -128,17 +138,21 @@ impl Plain {
     /// (I_last + 1)·η, less the last arrival, in ns, from the arrivals the
     /// window's intervals imply (A_0 = 0) and sequence numbers counting each
     /// interval x as max(1, ⌊x/P + 1/4⌋) periods P = the first estimate
-    /// (`src/model/expected_arrival.rs`); η = A_last / I_last.
+    /// (`src/model/expected_arrival.rs`); η = A_last / I_last, or P with
+    /// `Period::Fixed`.
     fn chen_expected_ns(&self) -> f64 {
         let period = (self.config.first_heartbeat_estimate().as_micros() as u64).max(1);
         let mut arrivals = vec![(0u64, 0u64)];
-        for &x in &self.intervals {
+        for &x in &self.effective() {
             let (a, i) = arrivals[arrivals.len() - 1];
             let steps = ((u64::from(x) + period / 4) / period).max(1);
             arrivals.push((a + u64::from(x), i + steps));
         }
         let (last, last_index) = arrivals[arrivals.len() - 1];
-        let eta = last as f64 / last_index as f64;
+        let eta = match self.config.period() {
+            Period::Fixed => period as f64,
+            _ => last as f64 / last_index as f64,
+        };
         let offsets = arrivals.iter().map(|&(a, i)| a as f64 - eta * i as f64);
         let expected = offsets.sum::<f64>() / arrivals.len() as f64 + (last_index + 1) as f64 * eta;
         (expected - last as f64) * 1e3
@@ -178,4 +192,20 @@ fn nanos(d: Duration) -> f64 {
 fn micros(d: Duration) -> u32 {
     let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
     u32::try_from(nanos.saturating_add(500) / 1000).unwrap_or(u32::MAX)
+}
+
+/// Samples, mean and population standard deviation of `intervals`, in
+/// nanoseconds.
+fn stats_of(intervals: &VecDeque<u32>) -> (usize, f64, f64) {
+    let n = intervals.len() as f64;
+    let xs = || intervals.iter().map(|&x| f64::from(x));
+    let mean = xs().sum::<f64>() / n;
+    // The corrected two-pass formula (Chan, Golub and LeVeque 1983): the
+    // second term cancels the rounding of `mean`, which would otherwise
+    // dominate for long, nearly equal intervals.
+    let (dev, dev_sq) = xs().fold((0.0, 0.0), |(s, q), x| {
+        (s + (x - mean), q + (x - mean).powi(2))
+    });
+    let variance = ((dev_sq - dev * dev / n) / n).max(0.0);
+    (intervals.len(), mean * 1e3, variance.sqrt() * 1e3)
 }
