@@ -18,6 +18,9 @@
 //! | [`first_heartbeat_estimate`](ConfigBuilder::first_heartbeat_estimate) | 1 s | the interval assumed until real ones are learnt |
 //! | [`model`](ConfigBuilder::model) | [`Model::Normal`] | see [`Model`] |
 //! | [`interval_warning_fraction`](ConfigBuilder::interval_warning_fraction) | 2/3 | an interval above this fraction of the pause is flagged |
+//! | [`learning`](ConfigBuilder::learning) | [`Learning::SkipSuspected`] | skip: one outage does not inflate the statistics; all: the papers' rule |
+//! | [`period`](ConfigBuilder::period) | [`Period::Estimated`] | Chen, 2W-FD, Bertier: estimated follows the sender; fixed is Chen's paper |
+//! | [`bootstrap`](ConfigBuilder::bootstrap) | [`Bootstrap::Seeds`] | seeds: Akka's two seed intervals; growing: the papers' window of real intervals only |
 //!
 //! [`Config::deadline`], [`Config::cassandra`] and [`Config::chitchat`]
 //! reproduce other systems' detectors (see `config::migration`).
@@ -31,9 +34,11 @@
 mod builder;
 mod error;
 mod migration;
+mod rules;
 
 pub use builder::ConfigBuilder;
 pub use error::ConfigError;
+pub use rules::{Bootstrap, Learning, Period};
 
 use crate::model::history::History;
 use crate::model::params::{ModelParams, DEFAULT_BERTIER, DEFAULT_SHORT_WINDOW};
@@ -93,6 +98,15 @@ struct ConfigFields {
     /// Bertier's β, φ, γ.
     #[cfg_attr(feature = "serde", serde(default = "default_bertier"))]
     bertier: [f64; 3],
+    /// Which intervals are learnt (absent from older snapshots: today's rule).
+    #[cfg_attr(feature = "serde", serde(default))]
+    learning: Learning,
+    /// The margin models' sending period.
+    #[cfg_attr(feature = "serde", serde(default))]
+    period: Period,
+    /// How the window starts.
+    #[cfg_attr(feature = "serde", serde(default))]
+    bootstrap: Bootstrap,
 }
 
 #[cfg(feature = "serde")]
@@ -160,6 +174,9 @@ impl Config {
                 interval_warning_fraction: 2.0 / 3.0,
                 short_window: DEFAULT_SHORT_WINDOW,
                 bertier: DEFAULT_BERTIER,
+                learning: Learning::SkipSuspected,
+                period: Period::Estimated,
+                bootstrap: Bootstrap::Seeds,
             },
         }
     }
@@ -215,6 +232,21 @@ impl Config {
     /// Bertier's constants `[β, φ, γ]` (see [`ConfigBuilder::bertier`]).
     pub fn bertier(&self) -> [f64; 3] {
         self.fields.bertier
+    }
+
+    /// Which intervals the window learns (see [`Learning`]).
+    pub fn learning(&self) -> Learning {
+        self.fields.learning
+    }
+
+    /// The sending period of the margin models (see [`Period`]).
+    pub fn period(&self) -> Period {
+        self.fields.period
+    }
+
+    /// How the window starts (see [`Bootstrap`]).
+    pub fn bootstrap(&self) -> Bootstrap {
+        self.fields.bootstrap
     }
 
     /// The settings only one model reads (see `model::params`).
@@ -292,7 +324,7 @@ impl History {
     /// The history the model of `config` needs, if any. Defined here rather
     /// than in `model::history` so that the model module never depends on
     /// `Config`.
-    pub(crate) fn for_config(config: &Config) -> Option<Box<History>> {
+    pub(crate) fn for_config(config: &Config) -> Option<History> {
         // The sending period that sequence numbers are reconstructed from.
         let period_us = u64::try_from(config.first_heartbeat_estimate().as_micros())
             .unwrap_or(u64::MAX)
@@ -301,6 +333,7 @@ impl History {
             config.model(),
             config.max_sample_size(),
             period_us,
+            config.period() == Period::Fixed,
             &config.model_params(),
         )
     }

@@ -150,7 +150,7 @@ pub mod trace;
 #[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
 pub mod tune;
 
-pub use config::{Config, ConfigBuilder, ConfigError};
+pub use config::{Bootstrap, Config, ConfigBuilder, ConfigError, Learning, Period};
 pub use detector::{Arrival, ArrivalKind, Detector, HeartbeatError, Stats, Threshold};
 pub use model::Model;
 #[cfg(feature = "async")]

@@ -1,6 +1,6 @@
 //! [`ConfigBuilder`]: one setter per knob, every check in `build`.
 
-use super::{Config, ConfigError, ConfigFields};
+use super::{Bootstrap, Config, ConfigError, ConfigFields, Learning, Period};
 use crate::model::Model;
 use std::time::Duration;
 
@@ -76,9 +76,14 @@ impl ConfigBuilder {
 
     /// The interval assumed before any is observed, above zero (default 1 s).
     ///
-    /// The window is seeded with `estimate − estimate/4` and
-    /// `estimate + estimate/4` at the first heartbeat, as Akka does, so a
-    /// peer that sends only one heartbeat still becomes suspected.
+    /// With the default [`Bootstrap::Seeds`] the window is seeded with
+    /// `estimate − estimate/4` and `estimate + estimate/4` at the first
+    /// heartbeat, as Akka does, so a peer that sends only one heartbeat
+    /// still becomes suspected; with [`Bootstrap::Growing`] the estimate
+    /// stands alone until the first real interval. It is also the sending
+    /// period of Chen's, 2W-FD's and Bertier's expected arrivals: the unit
+    /// sequence numbers are reconstructed in, and the period itself with
+    /// [`Period::Fixed`].
     pub fn first_heartbeat_estimate(mut self, d: Duration) -> Self {
         self.fields.first_heartbeat_estimate = d;
         self
@@ -114,6 +119,30 @@ impl ConfigBuilder {
     /// non-negative, γ in (0, 1]. Used by [`Model::Bertier`] only.
     pub fn bertier(mut self, beta: f64, phi: f64, gamma: f64) -> Self {
         self.fields.bertier = [beta, phi, gamma];
+        self
+    }
+
+    /// Which intervals the window learns (default
+    /// [`Learning::SkipSuspected`], Akka's rule; [`Learning::All`] is the
+    /// papers'). See [`Learning`] for the trade-off.
+    pub fn learning(mut self, learning: Learning) -> Self {
+        self.fields.learning = learning;
+        self
+    }
+
+    /// The sending period Chen's, 2W-FD's and Bertier's expected arrivals
+    /// use (default [`Period::Estimated`]; [`Period::Fixed`] is the first
+    /// heartbeat estimate, as in Chen's paper). See [`Period`].
+    pub fn period(mut self, period: Period) -> Self {
+        self.fields.period = period;
+        self
+    }
+
+    /// How the window starts (default [`Bootstrap::Seeds`], Akka's;
+    /// [`Bootstrap::Growing`] is the papers'). See [`Bootstrap`] for what
+    /// the detector answers before its first interval.
+    pub fn bootstrap(mut self, bootstrap: Bootstrap) -> Self {
+        self.fields.bootstrap = bootstrap;
         self
     }
 

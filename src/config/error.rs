@@ -55,6 +55,16 @@ pub enum ConfigError {
         /// The name given.
         name: String,
     },
+    /// A name that is not one of a setting's values ([`Learning`](crate::Learning),
+    /// [`Period`](crate::Period), [`Bootstrap`](crate::Bootstrap)).
+    UnknownValue {
+        /// The setting.
+        field: &'static str,
+        /// The name given.
+        name: String,
+        /// The accepted names, quoted, separated by spaces.
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -79,6 +89,15 @@ impl fmt::Display for ConfigError {
                 "{field} must be a finite, non-negative number of milliseconds, got {value}"
             ),
             ConfigError::UnknownModel { name } => write_unknown_model(f, name),
+            ConfigError::UnknownValue {
+                field,
+                name,
+                expected,
+            } => write!(
+                f,
+                "unknown {field} `{name}`; expected one of {}",
+                expected.trim_end()
+            ),
         }
     }
 }

@@ -105,6 +105,16 @@ pub enum HeartbeatError {
         /// The refused heartbeat.
         at: Timestamp,
     },
+    /// The heartbeat's sequence number is not after the last one accepted
+    /// (a repeated or reordered message): it was ignored and nothing
+    /// changed. Only [`Detector::heartbeat_seq`](super::Detector::heartbeat_seq)
+    /// and [`Monitor::heartbeat_seq`](crate::Monitor::heartbeat_seq) report it.
+    StaleSequence {
+        /// The last sequence number accepted.
+        last: u64,
+        /// The refused one.
+        seq: u64,
+    },
 }
 
 impl fmt::Display for HeartbeatError {
@@ -114,6 +124,11 @@ impl fmt::Display for HeartbeatError {
                 f,
                 "heartbeat at {at} is earlier than the previous one at {last}; it was ignored \
                  (timestamps must come from one monotonic clock)"
+            ),
+            HeartbeatError::StaleSequence { last, seq } => write!(
+                f,
+                "heartbeat number {seq} is not after the last one accepted, {last}; \
+                 it was ignored (a repeated or reordered message)"
             ),
         }
     }

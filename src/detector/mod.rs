@@ -146,6 +146,51 @@ impl Detector {
         self.state.heartbeat(&self.params, at.into())
     }
 
+    /// Records a heartbeat that arrived at `at` carrying the sender's
+    /// sequence number `seq` (consecutive heartbeats numbered consecutively,
+    /// as the UDP example sends them).
+    ///
+    /// Chen's, 2W-FD's and Bertier's models then count the interval since
+    /// the last heartbeat as `seq − last` sending periods, exactly as
+    /// their papers do, instead of reconstructing the count from the
+    /// interval's length: a lost heartbeat (a gap in the numbers) moves no
+    /// estimate. The other models read only the arrival times. A heartbeat
+    /// without a number ([`heartbeat`](Self::heartbeat)) breaks the count:
+    /// the next numbered one is not checked against older numbers and its
+    /// interval is reconstructed.
+    ///
+    /// Numbers are not saved in a monitor's snapshot, and the first
+    /// numbered heartbeat after a restore is counted as after a plain one.
+    ///
+    /// # Errors
+    ///
+    /// [`HeartbeatError::StaleSequence`] if `seq` is not above the last
+    /// number accepted (a repeated or reordered message), and
+    /// [`HeartbeatError::OutOfOrder`] if `at` is earlier than the previous
+    /// heartbeat. Either way the detector is left exactly as it was: a
+    /// stale heartbeat is never learnt.
+    ///
+    /// ```
+    /// use accrual::{Config, Detector, HeartbeatError, Model, Timestamp};
+    /// use std::time::Duration;
+    ///
+    /// let config = Config::builder().model(Model::Chen).build()?;
+    /// let mut d = Detector::new(config);
+    /// d.heartbeat_seq(Timestamp::from_millis(0), 1)?;
+    /// d.heartbeat_seq(Timestamp::from_millis(2_000), 3)?; // number 2 was lost
+    /// let err = d.heartbeat_seq(Timestamp::from_millis(2_100), 2).unwrap_err();
+    /// assert_eq!(err, HeartbeatError::StaleSequence { last: 3, seq: 2 });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn heartbeat_seq(
+        &mut self,
+        at: impl Into<Timestamp>,
+        seq: u64,
+    ) -> Result<Arrival, HeartbeatError> {
+        self.state.heartbeat_seq(&self.params, at.into(), seq)
+    }
+
     /// The suspicion level at `now`: 0 before the first heartbeat and for
     /// any `now` earlier than the last heartbeat; otherwise the model's phi
     /// for the silence since the last heartbeat. Never NaN, never infinite,

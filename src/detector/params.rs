@@ -5,8 +5,10 @@
 
 use super::horizon::{micros_saturating, QuickBound};
 use super::learning;
-use crate::config::Config;
+use crate::config::{Bootstrap, Config};
+use crate::model::history::History;
 use crate::model::{FitParams, Model};
+use crate::window::Window;
 use crate::time::duration_nanos;
 
 /// Configuration plus the constants derived from it once.
@@ -23,6 +25,10 @@ pub(crate) struct Params {
     pub(super) warn_ns: u64,
     /// A cheap sufficient test for availability on the heartbeat path.
     pub(super) quick: QuickBound,
+    /// With [`Bootstrap::Growing`], what a state reads before its first
+    /// interval: a window holding one interval equal to the estimate, and
+    /// the model's history of it. `None` with the seeds bootstrap.
+    pub(super) lone: Option<Box<(Window, Option<History>)>>,
 }
 
 impl Params {
@@ -48,17 +54,18 @@ impl Params {
                 model.y_from_phi(config.threshold()),
                 config.max_sample_size(),
             ),
+            lone: (config.bootstrap() == Bootstrap::Growing).then(|| Box::new(lone(&config, estimate))),
             config,
         }
     }
 
     /// Whether a detector with this configuration learns the interval that
-    /// an arrival ends: the rule of [`learning::learns`], read here so that
-    /// a choice of rule in the configuration would reach the detector and
-    /// the QoS replay without changing either.
+    /// an arrival ends: the rule of [`learning::learns`] chosen by the
+    /// configuration's [`Learning`](crate::Learning), read here so that the
+    /// detector and the QoS replay cannot apply different rules.
     #[inline]
     pub(crate) fn learns(&self, available_at_arrival: bool, skipped_last: bool) -> bool {
-        learning::learns(available_at_arrival, skipped_last)
+        learning::learns(self.config.learning(), available_at_arrival, skipped_last)
     }
 
     /// A [`QuickBound`] for another standardised threshold (a monitor's
@@ -71,4 +78,16 @@ impl Params {
             self.config.max_sample_size(),
         )
     }
+}
+
+/// A window of one interval of `estimate` microseconds, and the history of
+/// `config`'s model fed with it.
+fn lone(config: &Config, estimate: u32) -> (Window, Option<History>) {
+    let mut window = Window::with_capacity(1);
+    let mut history = History::for_config(config);
+    if let Some(history) = &mut history {
+        history.before_push(&window, estimate, None);
+    }
+    window.push(estimate);
+    (window, history)
 }

@@ -14,6 +14,7 @@ use super::horizon::{micros_saturating, QuickBound};
 use super::{Arrival, ArrivalKind, HeartbeatError, Params, Stats};
 use crate::model::history::History;
 use crate::model::{Fit, Model};
+use crate::config::Bootstrap;
 use crate::time::Timestamp;
 use crate::window::Window;
 use std::time::Duration;
@@ -27,9 +28,8 @@ mod tests;
 /// multi-peer monitor can share one copy across all peers.
 ///
 /// Kept small because a monitor stores one per peer: 96 bytes (plus the
-/// window's samples, allocated apart). "Monitoring" is not a separate flag:
-/// a monitoring state always holds at least one sample (the bootstrap seeds),
-/// and a state that is not monitoring holds none.
+/// window's samples, allocated apart, and the [`Extra`] box of the models
+/// that keep a history or of a peer that sends sequence numbers).
 ///
 /// Laid out in declaration order (`repr(C)`) so that what a phi query reads
 /// (the last arrival, the cached fit, the window's sample count and, to
@@ -45,13 +45,18 @@ pub(crate) struct State {
     /// the first query after a change.
     cache: FitCache,
     window: Window,
-    /// What the model keeps beyond the window's sums; `None` for the models
-    /// that need nothing more (normal, Akka, exponential).
-    history: Option<Box<History>>,
+    /// What the model keeps beyond the window's sums, and the last sequence
+    /// number; `None` for the models that need nothing more (normal, Akka,
+    /// exponential, deadline) until a sequence number is given.
+    extra: Option<Box<Extra>>,
     /// The last arrival ended a suspicion and its interval was not learnt:
     /// the next late interval will be (see the `learning` module and
     /// [`ArrivalKind::RecordedAfterSuspicion`]).
     skipped_last: bool,
+    /// A first heartbeat has been recorded. With the seeds bootstrap the
+    /// window is then never empty; with the growing one it is empty until
+    /// the second heartbeat. (In the padding before `budget`: free.)
+    started: bool,
     /// Recorded intervals `horizon_base` stays valid for, counting the
     /// last one; 0 or 1 when it must be recomputed after the next (see
     /// [`QuickBound::refresh`]).
@@ -65,8 +70,9 @@ impl PartialEq for State {
     fn eq(&self, other: &Self) -> bool {
         // Equal windows give equal histories, except for the estimates that
         // depend on intervals already evicted.
-        let estimates = |s: &State| s.history.as_ref().and_then(|h| h.estimates());
+        let estimates = |s: &State| s.history().and_then(History::estimates);
         self.window == other.window
+            && self.last_seq() == other.last_seq()
             && self.monitoring() == other.monitoring()
             && (!self.monitoring() || self.last_ns == other.last_ns)
             && estimates(self) == estimates(other)
@@ -85,8 +91,14 @@ impl State {
         State {
             window: Window::with_capacity(capacity),
             last_ns: 0,
-            history: History::for_config(&params.config),
+            extra: History::for_config(&params.config).map(|history| {
+                Box::new(Extra {
+                    history: Some(history),
+                    last_seq: None,
+                })
+            }),
             skipped_last: false,
+            started: false,
             budget: 0,
             horizon_base: 0.0,
             cache: FitCache::default(),
@@ -100,20 +112,82 @@ impl State {
         State {
             window: Window::unallocated(),
             last_ns: 0,
-            history: None,
+            extra: None,
             skipped_last: false,
+            started: false,
             budget: 0,
             horizon_base: 0.0,
             cache: FitCache::default(),
         }
     }
 
-    /// Whether a first heartbeat has been recorded: exactly when the window
-    /// holds samples (the first heartbeat seeds it, only `forget` and a new
-    /// state empty it).
+    /// Whether a first heartbeat has been recorded (only `forget` and a
+    /// new state undo it).
     #[inline]
     pub(crate) fn monitoring(&self) -> bool {
-        !self.window.is_empty()
+        self.started
+    }
+
+    /// The model's history, if it keeps one.
+    #[inline]
+    fn history(&self) -> Option<&History> {
+        self.extra.as_deref().and_then(|e| e.history.as_ref())
+    }
+
+    /// The last sequence number accepted, if the last heartbeat had one.
+    #[inline]
+    pub(crate) fn last_seq(&self) -> Option<u64> {
+        self.extra.as_deref().and_then(|e| e.last_seq)
+    }
+
+    /// `Err` if `seq` is not after the last sequence number accepted.
+    #[inline]
+    pub(crate) fn check_seq(&self, seq: u64) -> Result<(), HeartbeatError> {
+        match self.last_seq() {
+            Some(last) if seq <= last => Err(HeartbeatError::StaleSequence { last, seq }),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`State::heartbeat`] or [`State::heartbeat_seq`], as `seq` says.
+    #[inline(always)]
+    pub(crate) fn arrive_numbered(
+        &mut self,
+        params: &Params,
+        at: Timestamp,
+        seq: Option<u64>,
+    ) -> Result<Arrival, HeartbeatError> {
+        match seq {
+            None => self.heartbeat(params, at),
+            Some(seq) => self.heartbeat_seq(params, at, seq),
+        }
+    }
+
+    /// Records a heartbeat at `at` that carries the sender's sequence
+    /// number `seq`: the stale or repeated number is refused before
+    /// anything changes; otherwise as [`State::heartbeat`], with the
+    /// interval counted as `seq − last` sending periods when the last
+    /// heartbeat had a number too.
+    pub(crate) fn heartbeat_seq(
+        &mut self,
+        params: &Params,
+        at: Timestamp,
+        seq: u64,
+    ) -> Result<Arrival, HeartbeatError> {
+        self.check_seq(seq)?;
+        let steps = self.last_seq().map(|last| seq - last);
+        let arrival = self.arrive(params, at, steps)?;
+        if arrival.kind() != ArrivalKind::Duplicate {
+            self.extra
+                .get_or_insert_with(|| {
+                    Box::new(Extra {
+                        history: None,
+                        last_seq: None,
+                    })
+                })
+                .last_seq = Some(seq);
+        }
+        Ok(arrival)
     }
 
     /// Records a heartbeat at `at`.
@@ -130,11 +204,26 @@ impl State {
         params: &Params,
         at: Timestamp,
     ) -> Result<Arrival, HeartbeatError> {
+        self.arrive(params, at, None)
+    }
+
+    /// [`State::heartbeat`], with the interval `steps` sending periods long
+    /// if the sequence numbers said so. Whatever is accepted clears the
+    /// last sequence number ([`State::heartbeat_seq`] then sets it): an
+    /// arrival without a number breaks the count.
+    #[inline(always)]
+    fn arrive(
+        &mut self,
+        params: &Params,
+        at: Timestamp,
+        steps: Option<u64>,
+    ) -> Result<Arrival, HeartbeatError> {
         let at_ns = at.as_nanos();
         // The horizon is 0 while not monitoring, so this also tests that.
         if at_ns > self.last_ns && at_ns - self.last_ns < self.cache.horizon() {
             let elapsed = at_ns - self.last_ns;
             self.last_ns = at_ns;
+            self.forget_seq();
             // Surely available, so learnt whatever the last arrival did
             // (`learning` asserts that the rule learns every such interval).
             // The horizon is at most `HORIZON_MAX_NS`: no saturation. (For a
@@ -142,12 +231,20 @@ impl State {
             // deadline, and `push` keeps the history in step.)
             // Saturating: once a query has cached the exact deadline, the
             // horizon can pass the longest storable interval.
-            self.record(params, micros_saturating(elapsed));
+            self.record(params, micros_saturating(elapsed), steps);
             self.skipped_last = false;
             let warning = elapsed >= params.warn_ns;
             return Ok(Arrival::new(ArrivalKind::Recorded, elapsed, warning));
         }
-        self.heartbeat_slow(params, at)
+        self.heartbeat_slow(params, at, steps)
+    }
+
+    /// Clears the last sequence number, if any was kept.
+    #[inline(always)]
+    fn forget_seq(&mut self) {
+        if let Some(extra) = &mut self.extra {
+            extra.last_seq = None;
+        }
     }
 
     /// [`State::heartbeat`] for every arrival the sure horizon does not settle.
@@ -157,13 +254,17 @@ impl State {
         &mut self,
         params: &Params,
         at: Timestamp,
+        steps: Option<u64>,
     ) -> Result<Arrival, HeartbeatError> {
         let at_ns = at.as_nanos();
         if !self.monitoring() {
             self.clear();
-            for seed in params.seeds {
-                self.push(seed);
+            if params.config.bootstrap() == Bootstrap::Seeds {
+                for seed in params.seeds {
+                    self.push(seed, None);
+                }
             }
+            self.started = true;
             self.last_ns = at_ns;
             self.skipped_last = false;
             let horizon = self.fresh_horizon(params);
@@ -182,13 +283,14 @@ impl State {
         }
         let elapsed = at_ns - self.last_ns;
         self.last_ns = at_ns;
+        self.forget_seq();
         // Available at arrival, judged on the state before this heartbeat:
         // exactly `phi(at) < threshold`, because the exact deadline is
         // calibrated against phi.
         let available = params.quick.surely_available(elapsed, &self.window)
             || self.below_threshold(params, elapsed);
         if params.learns(available, self.skipped_last) {
-            self.record(params, micros_saturating(elapsed));
+            self.record(params, micros_saturating(elapsed), steps);
             self.skipped_last = false;
             let warning = elapsed >= params.warn_ns;
             let kind = if available {
@@ -203,11 +305,16 @@ impl State {
         }
     }
 
-    /// Records one interval in the window and the model's history.
+    /// Records one interval in the window and the model's history,
+    /// `steps` sending periods long if the sequence numbers said so.
     #[inline]
-    pub(super) fn push(&mut self, micros: u32) {
-        if let Some(history) = &mut self.history {
-            history.before_push(&self.window, micros);
+    pub(super) fn push(&mut self, micros: u32, steps: Option<u64>) {
+        if let Some(Extra {
+            history: Some(history),
+            ..
+        }) = self.extra.as_deref_mut()
+        {
+            history.before_push(&self.window, micros, steps);
         }
         self.window.push(micros);
     }
@@ -219,7 +326,7 @@ impl State {
     /// here, except the bootstrap seeds and a replay's, which reset
     /// `budget` themselves.
     #[inline(always)]
-    fn record(&mut self, params: &Params, micros: u32) {
+    fn record(&mut self, params: &Params, micros: u32, steps: Option<u64>) {
         let horizon = if self.budget > 1 {
             // Only a full window of a model without a history has a budget
             // (see `QuickBound::refresh`).
@@ -227,7 +334,7 @@ impl State {
             self.window.push_full(micros);
             params.quick.amortized(&self.window, self.horizon_base)
         } else {
-            self.push(micros);
+            self.push(micros, steps);
             self.fresh_horizon(params)
         };
         self.cache.invalidate_to(horizon);
@@ -237,6 +344,11 @@ impl State {
     /// `horizon_base` and budget where the model and window have one.
     #[inline]
     fn fresh_horizon(&mut self, params: &Params) -> u64 {
+        if self.window.is_empty() {
+            // The growing bootstrap before its first interval: the sums
+            // bound nothing, the exact test decides.
+            return 0;
+        }
         if params.quick.budget_len == 0 {
             return params.quick.horizon(&self.window);
         }
@@ -249,10 +361,25 @@ impl State {
     /// Empties the window and the model's history.
     fn clear(&mut self) {
         self.skipped_last = false;
+        self.started = false;
         self.budget = 0;
         self.window.clear();
-        if let Some(history) = &mut self.history {
-            history.clear();
+        if let Some(extra) = &mut self.extra {
+            extra.last_seq = None;
+            if let Some(history) = &mut extra.history {
+                history.clear();
+            }
+        }
+    }
+
+    /// The window and history the model reads: this state's, or, before
+    /// the growing bootstrap's first interval, the one-interval window of
+    /// [`Params`] (see [`Bootstrap::Growing`]).
+    #[inline]
+    fn sources<'a>(&'a self, params: &'a Params) -> (&'a Window, Option<&'a History>) {
+        match &params.lone {
+            Some(lone) if self.window.is_empty() => (&lone.0, lone.1.as_ref()),
+            _ => (&self.window, self.history()),
         }
     }
 
@@ -261,9 +388,8 @@ impl State {
         match self.cache.fit() {
             Some(fit) => fit,
             None => {
-                let fit = params
-                    .model
-                    .fit(&self.window, self.history.as_deref(), &params.fit);
+                let (window, history) = self.sources(params);
+                let fit = params.model.fit(window, history, &params.fit);
                 self.cache.store_fit(&fit);
                 fit
             }
@@ -309,7 +435,7 @@ impl State {
     fn phi_after(&self, params: &Params, elapsed_ns: u64) -> f64 {
         params.model.phi(
             &self.fit(params),
-            self.history.as_deref(),
+            self.sources(params).1,
             &params.fit,
             elapsed_ns,
         )
@@ -347,7 +473,7 @@ impl State {
     pub(crate) fn elapsed_at(&self, params: &Params, fit: &Fit, y_threshold: f64) -> u64 {
         params
             .model
-            .elapsed_at(fit, self.history.as_deref(), &params.fit, y_threshold)
+            .elapsed_at(fit, self.sources(params).1, &params.fit, y_threshold)
     }
 
     pub(crate) fn last_heartbeat(&self) -> Option<Timestamp> {
@@ -392,7 +518,7 @@ impl State {
     /// for snapshots.
     #[cfg(any(feature = "tools", feature = "serde"))]
     pub(crate) fn estimates(&self) -> Option<[f64; 2]> {
-        self.history.as_ref().and_then(|h| h.estimates())
+        self.history().and_then(History::estimates)
     }
 
     /// Makes this state the one saved in a snapshot: the samples (oldest
@@ -410,11 +536,19 @@ impl State {
         self.clear();
         self.skipped_last = skipped_last;
         for &x in samples {
-            self.push(x);
+            self.push(x, None);
         }
-        if let (Some(history), Some(estimates)) = (&mut self.history, estimates) {
+        if let (
+            Some(Extra {
+                history: Some(history),
+                ..
+            }),
+            Some(estimates),
+        ) = (self.extra.as_deref_mut(), estimates)
+        {
             history.set_estimates(estimates);
         }
+        self.started = true;
         self.last_ns = last.as_nanos();
         self.cache.invalidate();
     }
@@ -428,4 +562,17 @@ impl State {
             last_heartbeat: self.last_heartbeat(),
         }
     }
+}
+
+/// What a state keeps apart from its fixed-size part, boxed so that the
+/// common case (a normal model, no sequence numbers) pays one pointer.
+#[derive(Clone, Debug, PartialEq)]
+struct Extra {
+    /// What the model keeps beyond the window's sums (Chen's lag sums,
+    /// Bertier's estimates, the sorted window); `None` for the others.
+    history: Option<History>,
+    /// The sender's sequence number of the last heartbeat, if it had one:
+    /// a later heartbeat with a number not above it is refused, and one
+    /// with a number above it spans `seq − last` sending periods.
+    last_seq: Option<u64>,
 }

@@ -44,9 +44,9 @@ pub(crate) struct Bertier {
 }
 
 impl Bertier {
-    pub(crate) fn new(capacity: usize, period_us: u64, constants: [f64; 3]) -> Bertier {
+    pub(crate) fn new(lag: Lag, constants: [f64; 3]) -> Bertier {
         Bertier {
-            lag: Lag::new(capacity, period_us),
+            lag,
             delay: 0.0,
             var: 0.0,
             constants,
@@ -54,15 +54,21 @@ impl Bertier {
     }
 
     /// Learns from `x` about to be pushed into `window`: the error of the
-    /// prediction made from the window as it is now.
-    pub(crate) fn before_push(&mut self, window: &Window, x: u32) {
+    /// prediction made from the window as it is now. With the sender's
+    /// sequence numbers (`steps` periods since the last arrival) the
+    /// prediction is the paper's for the heartbeat that came, `s − 1`
+    /// periods after the next one expected; without them, the next one.
+    pub(crate) fn before_push(&mut self, window: &Window, x: u32, steps: Option<u64>) {
         if !window.is_empty() {
             let gamma = self.constants[2];
-            let error = f64::from(x) - self.lag.expected_after_last() - self.delay;
+            let skipped = steps.map_or(0.0, |s| s.saturating_sub(1) as f64);
+            let predicted =
+                self.lag.expected_after_last() + skipped * self.lag.period_micros();
+            let error = f64::from(x) - predicted - self.delay;
             self.delay += gamma * error;
             self.var += gamma * (error.abs() - self.var);
         }
-        self.lag.before_push(window, x);
+        self.lag.before_push(window, x, steps);
     }
 
     pub(crate) fn clear(&mut self) {

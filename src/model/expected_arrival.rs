@@ -33,6 +33,17 @@
 //! `n = m + 1`, they are `R = Σ_q q·x_q` and `R_s = Σ_q q·s_q`, which
 //! [`Lag`] keeps exactly, in integers, with a few operations per heartbeat.
 //!
+//! With [`Period::Fixed`](crate::Period::Fixed) `η` is `P` itself, as in
+//! Chen's paper, instead of `Σx / Σs`.
+//!
+//! When the heartbeats carry the sender's sequence numbers
+//! (`Detector::heartbeat_seq`), `s` is the difference of the numbers
+//! instead of the reconstruction, exactly as in the paper. The leaving
+//! interval's `s` can then no longer be recomputed from its length, so the
+//! span keeps the `s` of each of its intervals in a ring of `u32`, allocated
+//! at the first sequence number given (4 more bytes per sample, for these
+//! models only and only once numbers are given).
+//!
 //! With equal intervals the estimate is exactly one interval; a lost
 //! heartbeat leaves it unchanged. If `P` is far too large every interval
 //! counts as one period and `η` is the mean interval; if the peer slows
@@ -41,6 +52,7 @@
 //! with a wrong `η`. `Config::for_interval` sets `P` to the interval.
 
 use crate::window::{u128_to_f64, Window};
+use std::collections::VecDeque;
 
 /// Chen's sums over the last `span` intervals of a window, maintained
 /// alongside it (see the module documentation).
@@ -64,15 +76,23 @@ pub(crate) struct Lag {
     span: u32,
     /// The configured sending period `P`, in microseconds, at least 1.
     period_us: u64,
+    /// Whether `η` is `P` ([`Period::Fixed`](crate::Period::Fixed)) rather
+    /// than `Σx / Σs`.
+    fixed_period: bool,
+    /// The sending periods of each interval in the span, oldest first,
+    /// once a sequence number has been given (`None` before: every `s`
+    /// is then `steps_of` its interval and needs no storing).
+    given: Option<VecDeque<u32>>,
 }
 
 impl Lag {
     /// Sums over the last `span` intervals (0 for a span of only the last
     /// arrival), counting sending periods of `period_us` microseconds.
-    pub(crate) fn new(span: usize, period_us: u64) -> Lag {
+    pub(crate) fn new(span: usize, period_us: u64, fixed_period: bool) -> Lag {
         Lag {
             span: u32::try_from(span).unwrap_or(u32::MAX),
             period_us: period_us.max(1),
+            fixed_period,
             ..Lag::default()
         }
     }
@@ -85,14 +105,22 @@ impl Lag {
     }
 
     /// Accounts for `x` about to be pushed into `window` (which must not yet
-    /// hold it). O(1).
+    /// hold it), `steps` sending periods long if the sequence numbers said
+    /// so (`None`: reconstructed from `x`). O(1).
     #[inline]
-    pub(crate) fn before_push(&mut self, window: &Window, x: u32) {
+    pub(crate) fn before_push(&mut self, window: &Window, x: u32, steps: Option<u64>) {
         if self.span == 0 {
             return;
         }
+        if steps.is_some() && self.given.is_none() {
+            self.start_given(window);
+        }
         let x = u64::from(x);
-        let s = self.steps_of(x);
+        // At most 2^32 periods per interval: the sums keep their bounds.
+        let s = steps.map_or_else(|| self.steps_of(x), |s| s.clamp(1, u64::from(u32::MAX)));
+        if let Some(given) = &mut self.given {
+            given.push_back(s as u32);
+        }
         if self.len < self.span {
             // One more arrival: every earlier one lags `x` further behind.
             let arrivals = u128::from(self.len + 1);
@@ -113,21 +141,39 @@ impl Lag {
             let len = u128::from(self.len);
             self.lag = self.lag + len * u128::from(x) - u128::from(self.sum);
             self.steps_lag = self.steps_lag + len * u128::from(s) - u128::from(self.steps);
+            let leaving_steps = match &mut self.given {
+                Some(given) => given.pop_front().map_or(0, u64::from),
+                None => self.steps_of(leaving),
+            };
             self.sum = self.sum + x - leaving;
-            self.steps = self.steps + s - self.steps_of(leaving);
+            self.steps = self.steps + s - leaving_steps;
         }
+    }
+
+    /// Starts keeping the span's steps: those of the intervals already in
+    /// it were reconstructed, and are reconstructed once more here.
+    #[cold]
+    fn start_given(&mut self, window: &Window) {
+        let mut given = VecDeque::with_capacity((self.span as usize).min(window.capacity()) + 1);
+        for k in (0..self.len as usize).rev() {
+            let x = window.newest(k).map_or(0, u64::from);
+            given.push_back(self.steps_of(x) as u32);
+        }
+        self.given = Some(given);
     }
 
     /// Back to an empty span.
     pub(crate) fn clear(&mut self) {
-        *self = Lag::new(self.span as usize, self.period_us);
+        *self = Lag::new(self.span as usize, self.period_us, self.fixed_period);
     }
 
-    /// The estimated sending period `η = Σx / Σs` over the span, in
-    /// microseconds (0 for an empty span).
+    /// The sending period `η` in microseconds: `P` with a fixed period,
+    /// else `Σx / Σs` over the span (0 for an empty span).
     #[inline]
     pub(crate) fn period_micros(&self) -> f64 {
-        if self.steps == 0 {
+        if self.fixed_period {
+            self.period_us as f64
+        } else if self.steps == 0 {
             0.0
         } else {
             self.sum as f64 / self.steps as f64
@@ -179,11 +225,11 @@ mod tests {
 
     fn fed(capacity: usize, span: usize, period: u64, xs: &[u32]) -> (Window, Lag, Lag) {
         let mut w = Window::with_capacity(capacity);
-        let mut long = Lag::new(capacity, period);
-        let mut lag = Lag::new(span, period);
+        let mut long = Lag::new(capacity, period, false);
+        let mut lag = Lag::new(span, period, false);
         for &x in xs {
-            long.before_push(&w, x);
-            lag.before_push(&w, x);
+            long.before_push(&w, x, None);
+            lag.before_push(&w, x, None);
             w.push(x);
         }
         (w, long, lag)
@@ -213,7 +259,7 @@ mod tests {
 
     #[test]
     fn a_delayed_heartbeat_counts_one_period_a_lost_one_two() {
-        let lag = Lag::new(4, 100);
+        let lag = Lag::new(4, 100, false);
         assert_eq!(lag.steps_of(174), 1); // delayed by 0.74 P
         assert_eq!(lag.steps_of(175), 2); // from 1.75 P: a lost heartbeat
         assert_eq!(lag.steps_of(200), 2);

@@ -37,40 +37,46 @@ impl History {
     /// The history `model` needs, if any, for a window of `capacity`
     /// intervals from a peer expected to send every `period_us`
     /// microseconds (the period sequence numbers are reconstructed from;
-    /// at least 1).
+    /// at least 1, and the period itself if `fixed_period`).
     pub(crate) fn new(
         model: Model,
         capacity: usize,
         period_us: u64,
+        fixed_period: bool,
         params: &ModelParams,
-    ) -> Option<Box<History>> {
+    ) -> Option<History> {
         let history = match model {
             Model::Normal | Model::Akka | Model::Exponential | Model::Deadline => return None,
-            Model::Chen => History::Chen(Lag::new(capacity, period_us)),
+            Model::Chen => History::Chen(Lag::new(capacity, period_us, fixed_period)),
             Model::TwoWindow => History::TwoWindow {
-                long: Lag::new(capacity, period_us),
+                long: Lag::new(capacity, period_us, fixed_period),
                 // `short_window` arrivals span one interval fewer.
                 short: Lag::new(
                     params.short_window.saturating_sub(1).min(capacity),
                     period_us,
+                    fixed_period,
                 ),
             },
-            Model::Bertier => History::Bertier(Bertier::new(capacity, period_us, params.bertier)),
+            Model::Bertier => History::Bertier(Bertier::new(
+                Lag::new(capacity, period_us, fixed_period),
+                params.bertier,
+            )),
             Model::Empirical => History::Empirical(SortedWindow::with_capacity(capacity)),
         };
-        Some(Box::new(history))
+        Some(history)
     }
 
-    /// Accounts for `x` about to be pushed into `window`.
+    /// Accounts for `x` about to be pushed into `window`, `steps` sending
+    /// periods long if the sender's sequence numbers said so.
     #[inline]
-    pub(crate) fn before_push(&mut self, window: &Window, x: u32) {
+    pub(crate) fn before_push(&mut self, window: &Window, x: u32, steps: Option<u64>) {
         match self {
-            History::Chen(lag) => lag.before_push(window, x),
+            History::Chen(lag) => lag.before_push(window, x, steps),
             History::TwoWindow { long, short } => {
-                long.before_push(window, x);
-                short.before_push(window, x);
+                long.before_push(window, x, steps);
+                short.before_push(window, x, steps);
             }
-            History::Bertier(b) => b.before_push(window, x),
+            History::Bertier(b) => b.before_push(window, x, steps),
             History::Empirical(sorted) => {
                 let slot = window.next_slot();
                 if window.next_evicted().is_some() {

@@ -69,7 +69,7 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                 for &i in chunk {
                     let (peer, at) = batch[i];
                     let outcome =
-                        shard.heartbeat(&self.rules, &self.events, hashed[i].0, peer, at, |t| {
+                        shard.heartbeat(&self.rules, &self.events, hashed[i].0, peer, at, None, |t| {
                             self.may_catch_up(t)
                         });
                     result(i, outcome);

@@ -321,13 +321,51 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
         K: Borrow<Q>,
         Q: ?Sized + Hash + Eq + ToOwned<Owned = K>,
     {
-        let at = at.into();
+        self.heartbeat_numbered(peer, at.into(), None)
+    }
+
+    /// [`Monitor::heartbeat`] for a heartbeat that carries the sender's
+    /// sequence number `seq`: see
+    /// [`Detector::heartbeat_seq`](crate::Detector::heartbeat_seq) for what
+    /// the models do with it.
+    ///
+    /// # Errors
+    ///
+    /// [`HeartbeatError::StaleSequence`] if `seq` is not above the peer's
+    /// last number accepted, [`HeartbeatError::OutOfOrder`] if `at` is
+    /// earlier than its previous heartbeat; nothing changes then (no event
+    /// either).
+    #[inline]
+    pub fn heartbeat_seq<Q>(
+        &self,
+        peer: &Q,
+        at: impl Into<Timestamp>,
+        seq: u64,
+    ) -> Result<Arrival, HeartbeatError>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq + ToOwned<Owned = K>,
+    {
+        self.heartbeat_numbered(peer, at.into(), Some(seq))
+    }
+
+    #[inline(always)]
+    fn heartbeat_numbered<Q>(
+        &self,
+        peer: &Q,
+        at: Timestamp,
+        seq: Option<u64>,
+    ) -> Result<Arrival, HeartbeatError>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Hash + Eq + ToOwned<Owned = K>,
+    {
         let (hash, s) = self.locate(peer);
         let (Some(cell), Some(due)) = (self.shards.get(s), self.next_due.get(s)) else {
             unreachable!("the shard index is masked to the shard count")
         };
         let mut shard = cell.0.lock();
-        let result = shard.heartbeat(&self.rules, &self.events, hash, peer, at, |t| {
+        let result = shard.heartbeat(&self.rules, &self.events, hash, peer, at, seq, |t| {
             self.may_catch_up(t)
         });
         // A heartbeat only ever adds entries (pops are the tick's), so the

@@ -323,6 +323,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         hash: u64,
         key: &Q,
         at: Timestamp,
+        seq: Option<u64>,
         catch_up: impl Fn(u64) -> bool,
     ) -> Result<Arrival, HeartbeatError>
     where
@@ -330,9 +331,13 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         Q: ?Sized + Eq + ToOwned<Owned = K>,
     {
         let Some(peer) = self.index.find_mut(hash, |p| p.key.borrow() == key) else {
-            return self.first_contact(rules, hash, key, at);
+            return self.first_contact(rules, hash, key, at, seq);
         };
         let t = at.as_nanos();
+        if let Some(seq) = seq {
+            // A stale number changes nothing, not even a pending level.
+            peer.state.check_seq(seq)?;
+        }
         if !peer.never_heard
             && peer
                 .state
@@ -341,7 +346,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         {
             // Duplicate or out of order: the detector says which, and
             // nothing else changes.
-            return peer.state.heartbeat(&rules.params, at);
+            return peer.state.arrive_numbered(&rules.params, at, seq);
         }
         if transition::needs_settling(usize::from(peer.level), peer.queued, t) && events.active() {
             settle(peer, rules, events, t, catch_up(t));
@@ -352,7 +357,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
             peer.state.forget();
             peer.never_heard = false;
         }
-        let arrival = peer.state.heartbeat(&rules.params, at)?;
+        let arrival = peer.state.arrive_numbered(&rules.params, at, seq)?;
         peer.level = 0;
         if arrival.is_warning() && events.active() {
             if let Some(interval) = arrival.interval() {
@@ -384,13 +389,14 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         hash: u64,
         key: &Q,
         at: Timestamp,
+        seq: Option<u64>,
     ) -> Result<Arrival, HeartbeatError>
     where
         K: Borrow<Q>,
         Q: ?Sized + Eq + ToOwned<Owned = K>,
     {
         let mut peer = Peer::boxed(key.to_owned(), &rules.params, false);
-        let arrival = peer.state.heartbeat(&rules.params, at)?;
+        let arrival = peer.state.arrive_numbered(&rules.params, at, seq)?;
         self.insert(rules, hash, peer);
         Ok(arrival)
     }

@@ -30,7 +30,7 @@
 
 use super::shard::Peer;
 use super::{Monitor, MonitorBuilder, MonitorError, PauseGuard, DEFAULT_SHARDS};
-use crate::config::{Config, ConfigError};
+use crate::config::{Bootstrap, Config, ConfigError};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -287,7 +287,9 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
         let max = monitor.rules.params.config.max_sample_size();
         let reference = i128::from(reference.into().as_nanos());
         for (index, saved) in snapshot.peers.into_iter().enumerate() {
-            if saved.samples.is_empty() || saved.samples.len() > max {
+            // Only the growing bootstrap leaves a heard peer's window empty.
+            let min = usize::from(monitor.rules.params.config.bootstrap() == Bootstrap::Seeds);
+            if saved.samples.len() < min || saved.samples.len() > max {
                 return Err(SnapshotError::Window {
                     index,
                     samples: saved.samples.len(),

@@ -26,7 +26,7 @@ impl State {
         self.last_ns = at_ns;
         if elapsed > 0 {
             if record {
-                self.push(micros_saturating(elapsed));
+                self.push(micros_saturating(elapsed), None);
                 self.budget = 0;
                 self.cache.invalidate();
             }

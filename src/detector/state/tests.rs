@@ -70,7 +70,7 @@ fn the_horizon_is_below_the_deadline_and_close_to_it() {
                         // sums (horizon 0): only the cached deadline.
                         // After an arrival that was not learnt the
                         // horizon is the exact deadline its test cached.
-                        if state.history.is_some()
+                        if state.history().is_some()
                             || y < 0.0
                             || exact >= HORIZON_MAX_NS
                             || !arrival.unwrap().is_recorded()
@@ -184,7 +184,7 @@ fn arrivals_at_the_horizon_follow_the_exact_rule() {
             // Models with a history have no sure horizon: the fast path
             // then runs on the exact deadline a query cached, and must
             // keep the history in step (checked against `state` below).
-            let horizon = if state.history.is_some() {
+            let horizon = if state.history().is_some() {
                 // 0, or the exact deadline the last arrival's own
                 // exact test cached.
                 assert!(horizon == 0 || horizon == deadline, "{model} w{window}");
