@@ -55,13 +55,7 @@ fn main() {
         long: window,
         eta_ms,
     };
-    let bertier = Bertier {
-        window,
-        eta_ms,
-        beta: 1.0,
-        phi: 4.0,
-        gamma: 0.1,
-    };
+    let bertier = Bertier::paper(window, eta_ms);
     println!("model,threshold,samples,mistakes,mistake_ms,mean_detection_ms");
     let report = |model: &str, threshold: f64, taus: &dyn Fn(&[Heartbeat]) -> Vec<f64>| {
         let mut total = Replay::default();

@@ -11,12 +11,15 @@
 //! the window at every arrival. The tests below first check them on small
 //! hand-computed examples, then hold the engine in paper mode to them.
 
+#[path = "fidelity/engine.rs"]
+mod engine;
 #[path = "fidelity/papers.rs"]
 mod papers;
 #[path = "fidelity/slices.rs"]
 mod slices;
 
-use papers::{qos, Bertier, Chen, Heartbeat, Phi, TwoWindow};
+use accrual::Model;
+use papers::{qos, Bertier, BertierEngineRules, Chen, Heartbeat, Phi, TwoWindow};
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
@@ -46,6 +49,17 @@ fn qos_counts_a_mistake_when_the_next_heartbeat_is_after_the_freshness_point() {
     assert!(close(r.detection_ms, 330.0));
     assert_eq!(r.mistakes, 1);
     assert!(close(r.mistake_ms, 10.0));
+}
+
+#[test]
+fn qos_counts_a_freshness_point_already_past_from_the_arrival() {
+    // τ_0 = −50 is before the arrival at 0: suspected from 0 to 100, a
+    // detection time of 0.
+    let t = trace(&[(0, 0.0), (1, 100.0)]);
+    let r = qos(&t, &[-50.0, 1e9]);
+    assert_eq!((r.samples, r.mistakes), (1, 1));
+    assert!(close(r.detection_ms, 0.0));
+    assert!(close(r.mistake_ms, 100.0));
 }
 
 #[test]
@@ -134,13 +148,7 @@ fn phi_freshness_point_by_hand() {
 
 #[test]
 fn bertier_margin_by_hand() {
-    let b = Bertier {
-        window: 1000,
-        eta_ms: 100.0,
-        beta: 1.0,
-        phi: 4.0,
-        gamma: 0.1,
-    };
+    let b = Bertier::paper(1000, 100.0);
     let t = trace(&[(0, 0.0), (1, 110.0), (2, 200.0)]);
     // Heartbeat 1, expected at 100: error 10, delay 1, var 1, α = 1 + 4.
     // Heartbeat 2, expected at mean(0, 10) + 200 = 205: error 200 − 205 − 1
@@ -191,11 +199,9 @@ fn the_papers_detectors_agree_where_their_definitions_meet() {
         };
         let two = TwoWindow { short: 1, ..same };
         let flat = Bertier {
-            window: 1000,
-            eta_ms: 100.0,
             beta: 0.0,
             phi: 0.0,
-            gamma: 0.1,
+            ..Bertier::paper(1000, 100.0)
         };
         let c = chen.freshness_points(&t, 5.0);
         assert_close(&same.freshness_points(&t, 5.0), &c);
@@ -206,4 +212,144 @@ fn the_papers_detectors_agree_where_their_definitions_meet() {
             &chen.freshness_points(&t, 0.0),
         );
     }
+}
+
+/// Mistake counts equal, mistake and detection times within 1e-6 relative;
+/// on failure, the first arrival whose freshness points differ.
+fn assert_engine_matches(
+    name: &str,
+    model: Model,
+    threshold: f64,
+    rows: &[(u64, u64)],
+    paper: &[f64],
+) {
+    let t = slices::Slice::heartbeats(rows);
+    let engine = engine::freshness_points(engine::paper_mode(model, threshold), rows);
+    let (want, got) = (qos(&t, paper), qos(&t, &engine));
+    // The engine's deadlines are whole nanoseconds (the first nanosecond
+    // at which the level reaches the threshold), so each can be up to 1 ns
+    // later than the real-valued freshness point: a sum over m deadlines
+    // agrees to 1e-6 relative or to m nanoseconds, whichever is looser.
+    let within = |a: f64, b: f64, m: u64| {
+        (a - b).abs() <= (1e-6 * a.abs().max(b.abs())).max(m as f64 * 1e-6)
+    };
+    let ok = got.mistakes == want.mistakes
+        && within(got.mistake_ms, want.mistake_ms, got.mistakes)
+        && within(got.detection_ms, want.detection_ms, got.samples);
+    if !ok {
+        let first = (0..t.len())
+            .find(|&k| (engine[k] - paper[k]).abs() > 1e-6)
+            .map(|k| {
+                format!(
+                    "first difference after arrival {k} (seq {}): engine τ − A = {:.6} ms, paper {:.6} ms",
+                    t[k].seq,
+                    engine[k] - t[k].at_ms,
+                    paper[k] - t[k].at_ms
+                )
+            })
+            .unwrap_or_else(|| "freshness points all within 1 ns".into());
+        panic!("{name}, {model:?} at {threshold}: engine {got:?}, paper {want:?}; {first}");
+    }
+}
+
+#[test]
+fn engine_in_paper_mode_is_hayashibara_phi_on_real_traces() {
+    let phi = Phi {
+        window: engine::WINDOW_INTERVALS,
+        first_interval_ms: engine::PERIOD_MS,
+        min_std_ms: engine::MIN_STD.as_secs_f64() * 1e3,
+    };
+    for name in slices::FILES {
+        let rows = slices::load(name).micros();
+        let t = slices::Slice::heartbeats(&rows);
+        for threshold in [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 16.0] {
+            let paper = phi.freshness_points(&t, threshold);
+            assert_engine_matches(name, Model::Normal, threshold, &rows, &paper);
+        }
+    }
+}
+
+#[test]
+fn engine_in_paper_mode_is_chen_on_real_traces() {
+    let chen = Chen {
+        window: engine::WINDOW_INTERVALS + 1,
+        eta_ms: engine::PERIOD_MS,
+    };
+    for name in slices::FILES {
+        let rows = slices::load(name).micros();
+        let t = slices::Slice::heartbeats(&rows);
+        for alpha in [0.1, 1.0, 2.0, 5.0, 10.0, 100.0] {
+            let paper = chen.freshness_points(&t, alpha);
+            assert_engine_matches(name, Model::Chen, alpha, &rows, &paper);
+        }
+    }
+}
+
+#[test]
+fn engine_in_paper_mode_is_2w_fd_on_real_traces() {
+    let two = TwoWindow {
+        short: 1,
+        long: engine::WINDOW_INTERVALS + 1,
+        eta_ms: engine::PERIOD_MS,
+    };
+    for name in slices::FILES {
+        let rows = slices::load(name).micros();
+        let t = slices::Slice::heartbeats(&rows);
+        for alpha in [0.1, 1.0, 2.0, 5.0, 10.0, 100.0] {
+            let paper = two.freshness_points(&t, alpha);
+            assert_engine_matches(name, Model::TwoWindow, alpha, &rows, &paper);
+        }
+    }
+}
+
+/// The engine's Bertier detector is the paper's but for two rules
+/// (`papers::BertierEngineRules`); the paper's own is
+/// `the_engine_rules_change_bertier_s_margin` below.
+fn bertier_with_engine_rules() -> Bertier {
+    Bertier {
+        engine_rules: BertierEngineRules {
+            skip_first_error: true,
+            margin_floor_ms: Some(engine::MIN_STD.as_secs_f64() * 1e3),
+        },
+        ..Bertier::paper(engine::WINDOW_INTERVALS + 1, engine::PERIOD_MS)
+    }
+}
+
+#[test]
+fn engine_in_paper_mode_is_bertier_with_two_rules_on_real_traces() {
+    let bertier = bertier_with_engine_rules();
+    for name in slices::FILES {
+        let rows = slices::load(name).micros();
+        let t = slices::Slice::heartbeats(&rows);
+        for scale in [0.5, 1.0, 2.0, 4.0] {
+            let paper = bertier.freshness_points(&t, scale);
+            assert_engine_matches(name, Model::Bertier, scale, &rows, &paper);
+        }
+    }
+}
+
+#[test]
+fn the_engine_rules_change_bertier_s_margin() {
+    // Each rule alone makes a difference on the most regular slice: the
+    // paper's margin learns the second heartbeat's error, and goes negative
+    // (β·delay < −φ·var) when heartbeats keep coming early.
+    let rows = slices::load("node0-64500.csv").micros();
+    let t = slices::Slice::heartbeats(&rows);
+    let engine = bertier_with_engine_rules();
+    let paper = Bertier::paper(engine.window, engine.eta_ms);
+    let first_only = Bertier {
+        engine_rules: BertierEngineRules {
+            skip_first_error: true,
+            margin_floor_ms: None,
+        },
+        ..paper
+    };
+    let paper_margins = paper.margins(&t);
+    assert!(
+        paper_margins[1] > 0.0,
+        "the paper learns heartbeat 1's error"
+    );
+    assert_eq!(engine.margins(&t)[1], engine::MIN_STD.as_secs_f64() * 1e3);
+    let negative = first_only.margins(&t).iter().filter(|&&a| a < 0.0).count();
+    assert!(negative > 0, "the margin goes negative on node 0");
 }

@@ -27,12 +27,12 @@ pub struct Heartbeat {
 pub struct Replay {
     /// Scored arrivals: every arrival but the last.
     pub samples: u64,
-    /// Sum over the scored arrivals of `τ_k − A_k`, the detection time had
-    /// the sender crashed right after heartbeat `k`.
+    /// Sum over the scored arrivals of `τ_k − A_k` (at least 0), the
+    /// detection time had the sender crashed right after heartbeat `k`.
     pub detection_ms: f64,
     /// Arrivals after which the next heartbeat came later than `τ_k`.
     pub mistakes: u64,
-    /// Sum of `A_{k+1} − τ_k` over the mistakes.
+    /// Sum of `A_{k+1} − max(τ_k, A_k)` over the mistakes.
     pub mistake_ms: f64,
 }
 
@@ -42,7 +42,12 @@ pub fn qos(trace: &[Heartbeat], taus: &[f64]) -> Replay {
     assert_eq!(trace.len(), taus.len());
     let mut r = Replay::default();
     for k in 0..trace.len().saturating_sub(1) {
-        let (a, next, tau) = (trace[k].at_ms, trace[k + 1].at_ms, taus[k]);
+        let (a, next) = (trace[k].at_ms, trace[k + 1].at_ms);
+        // A freshness point that has already passed when the heartbeat
+        // that set it arrives (Chen's expected arrival after a sender
+        // stall, say) means suspicion from that arrival on: the time before
+        // it belongs to the previous interval.
+        let tau = taus[k].max(a);
         r.samples += 1;
         r.detection_ms += tau - a;
         if next > tau {
@@ -198,7 +203,9 @@ impl TwoWindow {
 /// ```
 ///
 /// `delay` and `var` start at zero. `scale` is 1 in the paper; the engine
-/// uses it as its threshold, to draw the detector as a curve.
+/// uses it as its threshold, to draw the detector as a curve. α can be
+/// negative (a sender whose heartbeats keep coming early): the paper then
+/// expects the next one before EA.
 #[derive(Clone, Copy, Debug)]
 pub struct Bertier {
     pub window: usize,
@@ -206,15 +213,48 @@ pub struct Bertier {
     pub beta: f64,
     pub phi: f64,
     pub gamma: f64,
+    /// The two rules by which the engine departs from the paper, each
+    /// switchable alone to measure what it does: [`Bertier::paper`] has
+    /// both off.
+    pub engine_rules: BertierEngineRules,
+}
+
+/// The engine's departures from Bertier et al., as found by comparing the
+/// two (`tests/fidelity.rs`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BertierEngineRules {
+    /// The error of the second heartbeat, predicted one period after the
+    /// first, is not learnt: the engine's window is still empty then.
+    pub skip_first_error: bool,
+    /// The margin is at least this (the engine's σ floor), so never
+    /// negative; `None` in the paper.
+    pub margin_floor_ms: Option<f64>,
 }
 
 impl Bertier {
+    /// The published detector (β 1, φ 4, γ 0.1).
+    pub fn paper(window: usize, eta_ms: f64) -> Bertier {
+        Bertier {
+            window,
+            eta_ms,
+            beta: 1.0,
+            phi: 4.0,
+            gamma: 0.1,
+            engine_rules: BertierEngineRules::default(),
+        }
+    }
+
     /// The margins `α` after each arrival, which do not depend on the scale.
     pub fn margins(&self, trace: &[Heartbeat]) -> Vec<f64> {
+        let first_learnt = if self.engine_rules.skip_first_error {
+            2
+        } else {
+            1
+        };
         let (mut delay, mut var) = (0.0_f64, 0.0_f64);
         (0..trace.len())
             .map(|k| {
-                if k > 0 {
+                if k >= first_learnt {
                     let predicted = expected_arrival(
                         last(trace, k - 1, self.window),
                         self.eta_ms,
@@ -224,7 +264,11 @@ impl Bertier {
                     delay += self.gamma * error;
                     var += self.gamma * (error.abs() - var);
                 }
-                self.beta * delay + self.phi * var
+                let alpha = self.beta * delay + self.phi * var;
+                match self.engine_rules.margin_floor_ms {
+                    Some(floor) => alpha.max(floor),
+                    None => alpha,
+                }
             })
             .collect()
     }
