@@ -353,3 +353,51 @@ fn the_engine_rules_change_bertier_s_margin() {
     let negative = first_only.margins(&t).iter().filter(|&&a| a < 0.0).count();
     assert!(negative > 0, "the margin goes negative on node 0");
 }
+
+#[test]
+fn engine_in_paper_mode_counts_lost_heartbeats_by_sequence_number() {
+    // The slices lost no heartbeat, so the sequence numbers only ever step
+    // by one. Dropping rows from a real slice (every 37th, and a burst of
+    // 20 after its stall) makes them jump, as losses would: every model
+    // must still agree with its paper.
+    let s = slices::load("node5-60000.csv");
+    let rows: Vec<(u64, u64)> = s
+        .micros()
+        .into_iter()
+        .enumerate()
+        .filter(|&(i, _)| i % 37 != 36 && !(1_400..1_420).contains(&i))
+        .map(|(_, row)| row)
+        .collect();
+    let t = slices::Slice::heartbeats(&rows);
+    let n = engine::WINDOW_INTERVALS;
+    let name = "node5-60000.csv with losses";
+    let phi = Phi {
+        window: n,
+        first_interval_ms: engine::PERIOD_MS,
+        min_std_ms: engine::MIN_STD.as_secs_f64() * 1e3,
+    };
+    let chen = Chen {
+        window: n + 1,
+        eta_ms: engine::PERIOD_MS,
+    };
+    let two = TwoWindow {
+        short: 1,
+        long: n + 1,
+        eta_ms: engine::PERIOD_MS,
+    };
+    let bertier = bertier_with_engine_rules();
+    for threshold in [1.0, 4.0, 10.0] {
+        let paper = phi.freshness_points(&t, threshold);
+        assert_engine_matches(name, Model::Normal, threshold, &rows, &paper);
+    }
+    for alpha in [1.0, 10.0, 100.0] {
+        let paper = chen.freshness_points(&t, alpha);
+        assert_engine_matches(name, Model::Chen, alpha, &rows, &paper);
+        let paper = two.freshness_points(&t, alpha);
+        assert_engine_matches(name, Model::TwoWindow, alpha, &rows, &paper);
+    }
+    for scale in [1.0, 4.0] {
+        let paper = bertier.freshness_points(&t, scale);
+        assert_engine_matches(name, Model::Bertier, scale, &rows, &paper);
+    }
+}
