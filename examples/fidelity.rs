@@ -103,7 +103,7 @@ const VARIANTS: [Variant; 7] = [
         min_std: NS,
     },
     Variant {
-        name: "default rules, no seq",
+        name: "default rules; no seq",
         learning: Learning::SkipSuspected,
         period: Period::Estimated,
         bootstrap: Bootstrap::Seeds,
@@ -111,7 +111,7 @@ const VARIANTS: [Variant; 7] = [
         min_std: NS,
     },
     Variant {
-        name: "default rules, no seq, min sigma 10 ms",
+        name: "default rules; no seq; min sigma 10 ms",
         learning: Learning::SkipSuspected,
         period: Period::Estimated,
         bootstrap: Bootstrap::Seeds,
