@@ -61,7 +61,7 @@ struct Variant {
 
 const NS: Duration = Duration::from_nanos(1);
 
-const VARIANTS: [Variant; 7] = [
+const VARIANTS: [Variant; 9] = [
     Variant {
         name: "engine paper mode",
         learning: Learning::All,
@@ -100,6 +100,22 @@ const VARIANTS: [Variant; 7] = [
         period: Period::Fixed,
         bootstrap: Bootstrap::Growing,
         seqs: false,
+        min_std: NS,
+    },
+    Variant {
+        name: "paper mode but estimated; no seq",
+        learning: Learning::All,
+        period: Period::Estimated,
+        bootstrap: Bootstrap::Growing,
+        seqs: false,
+        min_std: NS,
+    },
+    Variant {
+        name: "default rules; seq",
+        learning: Learning::SkipSuspected,
+        period: Period::Estimated,
+        bootstrap: Bootstrap::Seeds,
+        seqs: true,
         min_std: NS,
     },
     Variant {
@@ -205,9 +221,29 @@ fn main() {
             two.freshness_points(t, alpha)
         });
     }
+    let floored = Bertier {
+        engine_rules: papers::BertierEngineRules {
+            skip_first_error: false,
+            margin_floor_ms: Some(1e-6),
+        },
+        ..bertier
+    };
+    let first_skipped = Bertier {
+        engine_rules: papers::BertierEngineRules {
+            skip_first_error: true,
+            margin_floor_ms: None,
+        },
+        ..bertier
+    };
     for scale in [0.5, 1.0, 2.0, 4.0] {
         rows("bertier", Model::Bertier, scale, &|t| {
             bertier.freshness_points(t, scale)
+        });
+        print("bertier", scale, "paper but margin floored", &|i| {
+            floored.freshness_points(&traces[i], scale)
+        });
+        print("bertier", scale, "paper but first error skipped", &|i| {
+            first_skipped.freshness_points(&traces[i], scale)
         });
     }
 }
