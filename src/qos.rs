@@ -217,13 +217,30 @@ const PROGRESS_STEP: usize = 4096;
 /// implementation of the scoring rules. Arrivals earlier than their
 /// predecessor are skipped, as the detector rejects them.
 pub fn score(arrivals: &[Timestamp], config: &Config, warmup: usize) -> Qos {
+    score_numbered(arrivals, None, config, warmup)
+}
+
+/// [`score`] with the senders' sequence numbers, one per arrival (a
+/// trace's `seq` column, [`NodeTrace::seqs`](crate::trace::NodeTrace::seqs)),
+/// given to [`Detector::heartbeat_seq`]. Arrivals whose number is not
+/// above the last accepted one are skipped, as the detector rejects them.
+pub fn score_numbered(
+    arrivals: &[Timestamp],
+    seqs: Option<&[u64]>,
+    config: &Config,
+    warmup: usize,
+) -> Qos {
     let mut detector = Detector::new(config.clone());
     let mut qos = Qos {
         observed_ns: observed(arrivals, warmup),
         ..Qos::default()
     };
     for (i, &a) in arrivals.iter().enumerate() {
-        if detector.heartbeat(a).is_err() {
+        let accepted = match seqs.and_then(|s| s.get(i)) {
+            Some(&seq) => detector.heartbeat_seq(a, seq),
+            None => detector.heartbeat(a),
+        };
+        if accepted.is_err() {
             continue;
         }
         if let (true, Some(&next)) = (i >= warmup, arrivals.get(i + 1)) {
@@ -275,16 +292,17 @@ struct Group {
 }
 
 impl Group {
-    fn learn(&mut self, params: &Params, at_ns: u64, gap: u64) {
-        self.state.replay(params, at_ns, true);
-        // A duplicate arrival (gap 0) adds nothing to the window.
-        if gap > 0 {
+    fn learn(&mut self, params: &Params, at_ns: u64, gap: u64, steps: Option<u64>) {
+        self.state.replay(params, at_ns, true, steps);
+        // A duplicate arrival (gap 0 without numbers) adds nothing to the
+        // window.
+        if gap > 0 || steps.is_some() {
             self.learnt_since_skip += 1;
         }
     }
 
-    fn decline(&mut self, params: &Params, at_ns: u64) {
-        self.state.replay(params, at_ns, false);
+    fn decline(&mut self, params: &Params, at_ns: u64, steps: Option<u64>) {
+        self.state.replay(params, at_ns, false, steps);
         self.learnt_since_skip = 0;
     }
 }
@@ -328,6 +346,24 @@ pub fn sweep_split(
     split: usize,
     on_progress: &dyn Fn(u64),
 ) -> Result<Vec<SplitQos>, ConfigError> {
+    sweep_split_numbered(arrivals, None, base, thresholds, warmup, split, on_progress)
+}
+
+/// [`sweep_split`] with the senders' sequence numbers, one per arrival:
+/// equal to [`score_numbered`] once per threshold.
+///
+/// # Errors
+///
+/// [`ConfigError`] if a threshold is not valid (finite, above 0).
+pub fn sweep_split_numbered(
+    arrivals: &[Timestamp],
+    seqs: Option<&[u64]>,
+    base: &Config,
+    thresholds: &[f64],
+    warmup: usize,
+    split: usize,
+    on_progress: &dyn Fn(u64),
+) -> Result<Vec<SplitQos>, ConfigError> {
     let mut order: Vec<usize> = (0..thresholds.len()).collect();
     order.sort_by(|&a, &b| thresholds[a].total_cmp(&thresholds[b]));
     let model = base.model();
@@ -353,21 +389,36 @@ pub fn sweep_split(
     // Deadline (silence, ns) of each sorted threshold after the last arrival.
     let mut deadlines = vec![u64::MAX; order.len()];
     let mut previous: Option<u64> = None;
+    // The number of the last arrival accepted, if it had one.
+    let mut last_seq: Option<u64> = None;
     for (i, &arrival) in arrivals.iter().enumerate() {
         if i % PROGRESS_STEP == PROGRESS_STEP - 1 {
             on_progress(PROGRESS_STEP as u64);
         }
         let a = arrival.as_nanos();
+        let seq = seqs.and_then(|s| s.get(i).copied());
+        // As the detector: a stale number, then an earlier time, is refused.
+        if let (Some(s), Some(l)) = (seq, last_seq) {
+            if s <= l {
+                continue;
+            }
+        }
         match previous {
             Some(p) if a < p => continue,
             _ => {}
+        }
+        // Sending periods since the last arrival, when both are numbered.
+        let steps = seq.zip(last_seq).map(|(s, l)| s - l);
+        // A duplicate time without that is ignored, its number too.
+        if previous != Some(a) || steps.is_some() {
+            last_seq = seq;
         }
         let gap = previous.map(|p| a - p);
         previous = Some(a);
         let mut split_off = Vec::new();
         for group in &mut groups {
             let Some(gap) = gap else {
-                group.state.replay(&params, a, true);
+                group.state.replay(&params, a, true, None);
                 continue;
             };
             // Each member decides by the detector's learning rule, on
@@ -382,17 +433,17 @@ pub fn sweep_split(
                 .take_while(|&&m| !params.learns(gap < deadlines[m], skipped_last))
                 .count();
             if skipping == group.members.len() {
-                group.decline(&params, a);
+                group.decline(&params, a, steps);
             } else if skipping == 0 {
-                group.learn(&params, a, gap);
+                group.learn(&params, a, gap, steps);
             } else {
                 let mut skipped = Group {
                     state: group.state.clone(),
                     members: group.members.drain(..skipping).collect(),
                     learnt_since_skip: 0,
                 };
-                skipped.decline(&params, a);
-                group.learn(&params, a, gap);
+                skipped.decline(&params, a, steps);
+                group.learn(&params, a, gap, steps);
                 split_off.push(skipped);
             }
         }

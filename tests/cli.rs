@@ -473,3 +473,103 @@ fn tune_does_not_call_one_mistake_in_one_hour_one_per_hour() {
     assert!(json.contains("\"verdict\":\"unproven\""), "{json}");
     assert!(json.contains("\"mean_recurrence_s\":3600"), "{json}");
 }
+
+#[test]
+fn phi_takes_the_rules_and_bertiers_constants() {
+    // Estimate 100 ms, σ floor 10 ms, no pause. Growing: before the first
+    // interval the fit is location 100 ms, scale 10 ms; at 110 ms y = 1,
+    // phi = −log10 Q(1) = −log10 0.158655 = 0.799546 (normal tables).
+    // Seeds (75 and 125 ms): mean 100, σ 25, y = 0.4, phi = −log10 Q(0.4)
+    // = −log10 0.3445783 = 0.462712.
+    let input = "hb a 0\nphi a 110\n";
+    let base = [
+        "phi",
+        "--pause-ms",
+        "0",
+        "--min-std-ms",
+        "10",
+        "--first-interval-ms",
+        "100",
+    ];
+    for (bootstrap, want) in [("growing", 0.799_546), ("seeds", 0.462_712)] {
+        let mut args = base.to_vec();
+        args.extend(["--bootstrap", bootstrap, "--learning", "all"]);
+        let out = accrual(&args, input);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        let phi: f64 = stdout
+            .trim()
+            .strip_prefix("a 110 ")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((phi - want).abs() < 1e-6, "{bootstrap}: {phi}");
+    }
+    // A bad name says what is accepted; a bad constant names itself.
+    let out = accrual(&["phi", "--learning", "sometimes"], input);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("skip-suspected"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = accrual(
+        &["phi", "--model", "bertier", "--bertier-gamma", "2"],
+        input,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("bertier_gamma"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn tune_runs_in_paper_mode() {
+    // The command of issue 15, on a short regular trace with one lost
+    // heartbeat (seq 3).
+    let mut csv = String::from("node,seq,arrival_ms\n");
+    for seq in (0..60u64).filter(|&s| s != 3) {
+        csv.push_str(&format!("n,{seq},{}\n", seq * 100 + seq % 3));
+    }
+    let trace = write_temp("paper-mode.csv", &csv);
+    let out = accrual(
+        &[
+            "tune",
+            "--trace",
+            trace.to_str().unwrap(),
+            "--models",
+            "normal,chen,bertier,2w-fd",
+            "--learning",
+            "all",
+            "--period",
+            "fixed",
+            "--bootstrap",
+            "growing",
+            "--window",
+            "999",
+            "--first-interval-ms",
+            "100",
+            "--pause-ms",
+            "0",
+            "--bertier-beta",
+            "1",
+            "--bertier-phi",
+            "4",
+            "--bertier-gamma",
+            "0.1",
+            "--format",
+            "csv",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for model in ["normal", "chen", "bertier", "2w-fd"] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&format!("{model},"))),
+            "{model}"
+        );
+    }
+}

@@ -1,7 +1,9 @@
 //! Property tests: the detector's invariants over random configurations,
 //! arrival sequences and query times.
 
-use accrual::{Config, Detector, HeartbeatError, Model, Timestamp};
+use accrual::{
+    ArrivalKind, Bootstrap, Config, Detector, HeartbeatError, Learning, Model, Period, Timestamp,
+};
 use proptest::prelude::*;
 use std::time::Duration;
 
@@ -9,7 +11,17 @@ fn model() -> impl Strategy<Value = Model> {
     prop::sample::select(Model::ALL.to_vec())
 }
 
-/// Random but valid configurations, from microsecond to minute scales.
+/// Every combination of the engine's rules (learning, period, bootstrap).
+fn rules() -> impl Strategy<Value = (Learning, Period, Bootstrap)> {
+    (
+        prop::sample::select(Learning::ALL.to_vec()),
+        prop::sample::select(Period::ALL.to_vec()),
+        prop::sample::select(Bootstrap::ALL.to_vec()),
+    )
+}
+
+/// Random but valid configurations, from microsecond to minute scales,
+/// under every combination of rules.
 fn config() -> impl Strategy<Value = Config> {
     (
         model(),
@@ -18,18 +30,25 @@ fn config() -> impl Strategy<Value = Config> {
         1u64..2_000_000_000,
         0u64..10_000_000_000,
         1u64..5_000_000_000,
+        rules(),
     )
-        .prop_map(|(model, threshold, samples, min_std, pause, estimate)| {
-            Config::builder()
-                .model(model)
-                .threshold(threshold)
-                .max_sample_size(samples)
-                .min_std_deviation(Duration::from_nanos(min_std))
-                .acceptable_pause(Duration::from_nanos(pause))
-                .first_heartbeat_estimate(Duration::from_nanos(estimate))
-                .build()
-                .expect("strategy yields valid configurations")
-        })
+        .prop_map(
+            |(model, threshold, samples, min_std, pause, estimate, rules)| {
+                let (learning, period, bootstrap) = rules;
+                Config::builder()
+                    .learning(learning)
+                    .period(period)
+                    .bootstrap(bootstrap)
+                    .model(model)
+                    .threshold(threshold)
+                    .max_sample_size(samples)
+                    .min_std_deviation(Duration::from_nanos(min_std))
+                    .acceptable_pause(Duration::from_nanos(pause))
+                    .first_heartbeat_estimate(Duration::from_nanos(estimate))
+                    .build()
+                    .expect("strategy yields valid configurations")
+            },
+        )
 }
 
 /// Increasing arrival times (gaps of 0 included: duplicates), starting anywhere.
@@ -56,11 +75,21 @@ fn arrivals() -> impl Strategy<Value = Vec<u64>> {
         })
 }
 
+/// A detector fed `times`. Half the sequences (by the parity of their
+/// start) carry sequence numbers, with a lost heartbeat now and then (a
+/// gap of two in the numbers).
 fn fed(config: &Config, times: &[u64]) -> Detector {
     let mut d = Detector::new(config.clone());
+    let numbered = times.first().is_some_and(|t| t % 2 == 1);
+    let mut seq = 0u64;
     for &t in times {
-        d.heartbeat(Timestamp::from_nanos(t))
-            .expect("arrivals are non-decreasing");
+        seq += 1 + u64::from(t / 7 % 5 == 0);
+        let arrival = if numbered {
+            d.heartbeat_seq(Timestamp::from_nanos(t), seq)
+        } else {
+            d.heartbeat(Timestamp::from_nanos(t))
+        };
+        arrival.expect("arrivals are non-decreasing and numbers increasing");
     }
     d
 }
@@ -147,6 +176,29 @@ proptest! {
     }
 
     #[test]
+    fn a_stale_sequence_number_is_refused_and_never_learnt(
+        config in config(), times in arrivals(), back in 0u64..5, later in 1u64..1_000_000_000
+    ) {
+        let mut d = Detector::new(config);
+        for (i, &t) in times.iter().enumerate() {
+            d.heartbeat_seq(Timestamp::from_nanos(t), 10 + i as u64).unwrap();
+        }
+        let last = 10 + times.len() as u64 - 1;
+        let before = d.clone();
+        // Repeated or older, at the same time or later: refused, unchanged.
+        let seq = last - back;
+        let at = Timestamp::from_nanos(times.last().unwrap().saturating_add(later));
+        prop_assert_eq!(
+            d.heartbeat_seq(at, seq).unwrap_err(),
+            HeartbeatError::StaleSequence { last, seq }
+        );
+        prop_assert_eq!(&d, &before);
+        // The next number is accepted.
+        let next = d.heartbeat_seq(at, last + 1).unwrap();
+        prop_assert!(next.kind() != ArrivalKind::First);
+    }
+
+    #[test]
     fn window_statistics_match_a_recomputation(times in arrivals(), samples in 1usize..16) {
         // Every recorded interval enters the window; with a huge threshold
         // every interval is recorded, so the window is the last `samples`
@@ -202,7 +254,11 @@ proptest! {
             let at = Timestamp::from_nanos(t);
             let available = d.clone().is_available(at);
             let arrival = d.heartbeat(at).unwrap();
-            prop_assert_eq!(arrival.is_recorded(), available || skipped, "gap {}", g);
+            let learns = match d.config().learning() {
+                Learning::All => true,
+                _ => available || skipped,
+            };
+            prop_assert_eq!(arrival.is_recorded(), learns, "gap {}", g);
             prop_assert_eq!(arrival.is_recovery(), !available);
             skipped = !arrival.is_recorded();
         }

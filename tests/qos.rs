@@ -1,8 +1,8 @@
 //! The one-pass threshold sweep must score exactly like a straightforward
 //! replay of the detector, threshold by threshold.
 
-use accrual::qos::{score, sweep};
-use accrual::{Config, Model, Timestamp};
+use accrual::qos::{score, score_numbered, sweep, sweep_split_numbered};
+use accrual::{Bootstrap, Config, Learning, Model, Period, Timestamp};
 use proptest::prelude::*;
 use std::time::Duration;
 
@@ -30,23 +30,33 @@ fn arrivals() -> impl Strategy<Value = Vec<Timestamp>> {
     })
 }
 
+/// Every model under every combination of the engine's rules (with
+/// `Learning::All` no threshold ever declines an interval).
 fn base() -> impl Strategy<Value = Config> {
     (
         prop::sample::select(Model::ALL.to_vec()),
         2usize..40,
         0u64..300,
         1u64..30,
+        prop::sample::select(Learning::ALL.to_vec()),
+        prop::sample::select(Period::ALL.to_vec()),
+        prop::sample::select(Bootstrap::ALL.to_vec()),
     )
-        .prop_map(|(model, window, pause_ms, min_std_ms)| {
-            Config::builder()
-                .model(model)
-                .max_sample_size(window)
-                .acceptable_pause(Duration::from_millis(pause_ms))
-                .min_std_deviation(Duration::from_millis(min_std_ms))
-                .first_heartbeat_estimate(Duration::from_millis(100))
-                .build()
-                .unwrap()
-        })
+        .prop_map(
+            |(model, window, pause_ms, min_std_ms, learning, period, bootstrap)| {
+                Config::builder()
+                    .learning(learning)
+                    .period(period)
+                    .bootstrap(bootstrap)
+                    .model(model)
+                    .max_sample_size(window)
+                    .acceptable_pause(Duration::from_millis(pause_ms))
+                    .min_std_deviation(Duration::from_millis(min_std_ms))
+                    .first_heartbeat_estimate(Duration::from_millis(100))
+                    .build()
+                    .unwrap()
+            },
+        )
 }
 
 proptest! {
@@ -64,6 +74,40 @@ proptest! {
             let config = base.to_builder().threshold(th).build().unwrap();
             let reference = score(&arrivals, &config, warmup);
             prop_assert_eq!(swept[k], reference, "threshold {}", th);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// The same with the senders' sequence numbers: gaps of lost
+    /// heartbeats, and repeated or reordered numbers that are refused.
+    #[test]
+    fn numbered_sweep_equals_one_numbered_replay_per_threshold(
+        arrivals in arrivals(),
+        base in base(),
+        steps in prop::collection::vec(prop_oneof![8 => Just(1i64), 2 => 2i64..5, 1 => -3i64..1], 400),
+        thresholds in prop::collection::vec(0.05f64..20.0, 1..8),
+        warmup in 0usize..20,
+    ) {
+        let mut seq = 100i64;
+        let seqs: Vec<u64> = steps[..arrivals.len()]
+            .iter()
+            .map(|s| {
+                seq += s;
+                seq as u64
+            })
+            .collect();
+        let split = arrivals.len();
+        let swept = sweep_split_numbered(
+            &arrivals, Some(&seqs), &base, &thresholds, warmup, split, &|_| {},
+        )
+        .unwrap();
+        for (k, &th) in thresholds.iter().enumerate() {
+            let config = base.to_builder().threshold(th).build().unwrap();
+            let reference = score_numbered(&arrivals, Some(&seqs), &config, warmup);
+            prop_assert_eq!(swept[k].fit, reference, "threshold {}", th);
         }
     }
 }

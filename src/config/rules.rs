@@ -181,6 +181,9 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("learning"), "{msg}");
         assert!(msg.contains("sometimes"), "{msg}");
-        assert!(msg.contains("skip-suspected") && msg.contains("all"), "{msg}");
+        assert!(
+            msg.contains("skip-suspected") && msg.contains("all"),
+            "{msg}"
+        );
     }
 }

@@ -157,7 +157,14 @@ impl Detector {
     /// estimate. The other models read only the arrival times. A heartbeat
     /// without a number ([`heartbeat`](Self::heartbeat)) breaks the count:
     /// the next numbered one is not checked against older numbers and its
-    /// interval is reconstructed.
+    /// interval is reconstructed. A numbered heartbeat at the very instant
+    /// of the last numbered one is a new heartbeat (a coarse clock, a burst
+    /// after the sender stalled), with an interval of 0, not a duplicate.
+    ///
+    /// The first numbered heartbeat allocates once, what the numbers need:
+    /// for Chen, 2W-FD and Bertier the sending periods of each interval in
+    /// the window (4 bytes per sample), for the other models a few bytes
+    /// for the last number. Later heartbeats allocate nothing.
     ///
     /// Numbers are not saved in a monitor's snapshot, and the first
     /// numbered heartbeat after a restore is counted as after a plain one.

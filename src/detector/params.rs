@@ -8,8 +8,8 @@ use super::learning;
 use crate::config::{Bootstrap, Config};
 use crate::model::history::History;
 use crate::model::{FitParams, Model};
-use crate::window::Window;
 use crate::time::duration_nanos;
+use crate::window::Window;
 
 /// Configuration plus the constants derived from it once.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,8 +19,6 @@ pub(crate) struct Params {
     pub(super) fit: FitParams,
     /// The configured threshold in the model's standardised units.
     pub(super) y_threshold: f64,
-    /// The two bootstrap intervals, in microseconds.
-    pub(super) seeds: [u32; 2],
     /// Recorded intervals at or above this many nanoseconds carry a warning.
     pub(super) warn_ns: u64,
     /// A cheap sufficient test for availability on the heartbeat path.
@@ -42,11 +40,6 @@ impl Params {
             model,
             fit: config.fit_params(),
             y_threshold: model.y_from_phi(config.threshold()),
-            // Akka's seeding, in integer arithmetic: est − est/4, est + est/4.
-            seeds: [
-                estimate - estimate / 4,
-                estimate.saturating_add(estimate / 4),
-            ],
             warn_ns,
             quick: QuickBound::new(
                 model,
@@ -54,7 +47,8 @@ impl Params {
                 model.y_from_phi(config.threshold()),
                 config.max_sample_size(),
             ),
-            lone: (config.bootstrap() == Bootstrap::Growing).then(|| Box::new(lone(&config, estimate))),
+            lone: (config.bootstrap() == Bootstrap::Growing)
+                .then(|| Box::new(lone(&config, estimate))),
             config,
         }
     }
@@ -66,6 +60,18 @@ impl Params {
     #[inline]
     pub(crate) fn learns(&self, available_at_arrival: bool, skipped_last: bool) -> bool {
         learning::learns(self.config.learning(), available_at_arrival, skipped_last)
+    }
+
+    /// The two bootstrap intervals of [`Bootstrap::Seeds`], in
+    /// microseconds: Akka's seeding, in integer arithmetic, est − est/4 and
+    /// est + est/4. Computed at each first heartbeat rather than stored,
+    /// which keeps a detector's fixed size within its budget.
+    pub(super) fn seeds(&self) -> [u32; 2] {
+        let estimate = micros_saturating(duration_nanos(self.config.first_heartbeat_estimate()));
+        [
+            estimate - estimate / 4,
+            estimate.saturating_add(estimate / 4),
+        ]
     }
 
     /// A [`QuickBound`] for another standardised threshold (a monitor's

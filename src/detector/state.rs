@@ -12,9 +12,9 @@
 use super::cache::FitCache;
 use super::horizon::{micros_saturating, QuickBound};
 use super::{Arrival, ArrivalKind, HeartbeatError, Params, Stats};
+use crate::config::Bootstrap;
 use crate::model::history::History;
 use crate::model::{Fit, Model};
-use crate::config::Bootstrap;
 use crate::time::Timestamp;
 use crate::window::Window;
 use std::time::Duration;
@@ -149,6 +149,14 @@ impl State {
         }
     }
 
+    /// Whether a heartbeat numbered `seq` (if any) at the instant of the
+    /// last one is a new heartbeat rather than a duplicate: when both are
+    /// numbered (and `seq` is not stale, which the caller checked).
+    #[inline]
+    pub(crate) fn numbered_after(&self, seq: Option<u64>) -> bool {
+        seq.is_some() && self.last_seq().is_some()
+    }
+
     /// [`State::heartbeat`] or [`State::heartbeat_seq`], as `seq` says.
     #[inline(always)]
     pub(crate) fn arrive_numbered(
@@ -260,7 +268,7 @@ impl State {
         if !self.monitoring() {
             self.clear();
             if params.config.bootstrap() == Bootstrap::Seeds {
-                for seed in params.seeds {
+                for seed in params.seeds() {
                     self.push(seed, None);
                 }
             }
@@ -271,7 +279,11 @@ impl State {
             self.cache.invalidate_to(horizon);
             return Ok(Arrival::new(ArrivalKind::First, 0, false));
         }
-        if at_ns <= self.last_ns {
+        // A heartbeat at the instant of the last one is a duplicate, unless
+        // both carry numbers (this one's higher): then it is another
+        // heartbeat (a coarse clock, a burst after a sender's stall), and
+        // its interval of 0 is learnt like any other.
+        if at_ns < self.last_ns || (at_ns == self.last_ns && steps.is_none()) {
             return if at_ns == self.last_ns {
                 Ok(Arrival::new(ArrivalKind::Duplicate, 0, false))
             } else {

@@ -62,8 +62,7 @@ impl Bertier {
         if !window.is_empty() {
             let gamma = self.constants[2];
             let skipped = steps.map_or(0.0, |s| s.saturating_sub(1) as f64);
-            let predicted =
-                self.lag.expected_after_last() + skipped * self.lag.period_micros();
+            let predicted = self.lag.expected_after_last() + skipped * self.lag.period_micros();
             let error = f64::from(x) - predicted - self.delay;
             self.delay += gamma * error;
             self.var += gamma * (error.abs() - self.var);

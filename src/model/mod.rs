@@ -52,8 +52,9 @@ use std::str::FromStr;
 /// The distribution a detector assumes for heartbeat inter-arrival times.
 ///
 /// All models share the window, the bootstrap, the acceptable pause and the
-/// rule that an interval ending a suspicion is not learnt (unless the one
-/// before was not either); they differ in how a silence is turned into phi.
+/// learning rule (see [`Learning`](crate::Learning) and
+/// [`Bootstrap`](crate::Bootstrap)); they differ in how a silence is turned
+/// into phi.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
@@ -96,8 +97,12 @@ pub enum Model {
     /// counting each interval as a whole number of sending periods of
     /// [`first_heartbeat_estimate`](crate::ConfigBuilder::first_heartbeat_estimate)
     /// (which [`Config::for_interval`](crate::Config::for_interval) sets to
-    /// the interval), so a lost heartbeat does not shift the estimate. The
-    /// same holds for [`Model::TwoWindow`] and [`Model::Bertier`].
+    /// the interval), so a lost heartbeat does not shift the estimate, or
+    /// read from the sender's numbers given to
+    /// [`Detector::heartbeat_seq`](crate::Detector::heartbeat_seq), as in
+    /// the paper. The period is estimated from the window, or fixed with
+    /// [`Period::Fixed`](crate::Period::Fixed). The same holds for
+    /// [`Model::TwoWindow`] and [`Model::Bertier`].
     ///
     /// Its suspicion level is not a probability but the time by which the
     /// silence has passed the expected arrival and the acceptable pause, in

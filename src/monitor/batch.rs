@@ -68,10 +68,14 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                 // ...then the heartbeats, on records already on their way.
                 for &i in chunk {
                     let (peer, at) = batch[i];
-                    let outcome =
-                        shard.heartbeat(&self.rules, &self.events, hashed[i].0, peer, at, None, |t| {
-                            self.may_catch_up(t)
-                        });
+                    let outcome = shard.heartbeat(
+                        &self.rules,
+                        &self.events,
+                        hashed[i].0,
+                        peer,
+                        (at, None),
+                        |t| self.may_catch_up(t),
+                    );
                     result(i, outcome);
                 }
             }

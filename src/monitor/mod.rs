@@ -365,7 +365,7 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             unreachable!("the shard index is masked to the shard count")
         };
         let mut shard = cell.0.lock();
-        let result = shard.heartbeat(&self.rules, &self.events, hash, peer, at, seq, |t| {
+        let result = shard.heartbeat(&self.rules, &self.events, hash, peer, (at, seq), |t| {
             self.may_catch_up(t)
         });
         // A heartbeat only ever adds entries (pops are the tick's), so the

@@ -322,8 +322,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         events: &Subscribers<K>,
         hash: u64,
         key: &Q,
-        at: Timestamp,
-        seq: Option<u64>,
+        (at, seq): (Timestamp, Option<u64>),
         catch_up: impl Fn(u64) -> bool,
     ) -> Result<Arrival, HeartbeatError>
     where
@@ -339,10 +338,9 @@ impl<K: Hash + Eq + Clone> Shard<K> {
             peer.state.check_seq(seq)?;
         }
         if !peer.never_heard
-            && peer
-                .state
-                .last_heartbeat()
-                .is_some_and(|l| t <= l.as_nanos())
+            && peer.state.last_heartbeat().is_some_and(|l| {
+                t < l.as_nanos() || (t == l.as_nanos() && !peer.state.numbered_after(seq))
+            })
         {
             // Duplicate or out of order: the detector says which, and
             // nothing else changes.

@@ -18,7 +18,7 @@
 
 use crate::config::{Config, ConfigError};
 use crate::model::Model;
-use crate::qos::{score_timeout_split, split_index, sweep_split, Qos, SplitQos};
+use crate::qos::{score_timeout_split, split_index, sweep_split_numbered, Qos, SplitQos};
 use crate::trace::Trace;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -306,8 +306,9 @@ fn score_job(
     for (node, &split) in trace.nodes().iter().zip(splits) {
         let arrivals = node.arrivals();
         let per = match config {
-            Some(config) => sweep_split(
+            Some(config) => sweep_split_numbered(
                 arrivals,
+                node.seqs(),
                 config,
                 &job.thresholds,
                 warmup,

@@ -1,7 +1,7 @@
 //! The command line's arguments, as clap reads them.
 
 use accrual::trace::{ReadOptions, TimeUnit};
-use accrual::{Config, Model};
+use accrual::{Bootstrap, Config, ConfigBuilder, Learning, Model, Period};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -29,6 +29,66 @@ pub(crate) struct DetectorArgs {
     /// interval for `tune`].
     #[arg(long)]
     pub(crate) first_interval_ms: Option<f64>,
+    #[command(flatten)]
+    pub(crate) rules: RuleArgs,
+}
+
+/// The engine's rules and Bertier's constants, shared by `phi` and `tune`
+/// (see `accrual::Learning`, `Period`, `Bootstrap`). The defaults are the
+/// library's; the papers' behaviour is `--learning all --period fixed
+/// --bootstrap growing`.
+#[derive(Args, Clone, Debug, Default)]
+pub(crate) struct RuleArgs {
+    /// Which intervals the window learns: `skip-suspected` (Akka's: not an
+    /// interval that ends a suspicion, never two in a row) or `all` (the
+    /// papers').
+    #[arg(long, value_parser = parse_setting::<Learning>, default_value = "skip-suspected")]
+    pub(crate) learning: Learning,
+    /// The sending period of chen, 2w-fd and bertier: `estimated` (Σx/Σs
+    /// over the window) or `fixed` (the first interval, as in Chen's
+    /// paper).
+    #[arg(long, value_parser = parse_setting::<Period>, default_value = "estimated")]
+    pub(crate) period: Period,
+    /// How the window starts: `seeds` (Akka's two seed intervals, first
+    /// interval ± 1/4) or `growing` (real intervals only, as in the papers).
+    #[arg(long, value_parser = parse_setting::<Bootstrap>, default_value = "seeds")]
+    pub(crate) bootstrap: Bootstrap,
+    /// Bertier's β, the weight of the estimated delay in its margin
+    /// [default: 1, the paper's].
+    #[arg(long)]
+    pub(crate) bertier_beta: Option<f64>,
+    /// Bertier's φ, the weight of the estimated variation in its margin
+    /// [default: 4, the paper's].
+    #[arg(long)]
+    pub(crate) bertier_phi: Option<f64>,
+    /// Bertier's γ, how far each prediction error moves the estimates, in
+    /// (0, 1] [default: 0.1, the paper's].
+    #[arg(long)]
+    pub(crate) bertier_gamma: Option<f64>,
+}
+
+/// A setting's value by name, for clap.
+fn parse_setting<T: std::str::FromStr<Err = accrual::ConfigError>>(
+    name: &str,
+) -> Result<T, String> {
+    name.parse::<T>().map_err(|e| e.to_string())
+}
+
+impl RuleArgs {
+    /// `builder` with these rules and constants (the unset constants the
+    /// builder's).
+    pub(crate) fn apply(&self, builder: ConfigBuilder) -> ConfigBuilder {
+        let [beta, phi, gamma] = Config::default().bertier();
+        builder
+            .learning(self.learning)
+            .period(self.period)
+            .bootstrap(self.bootstrap)
+            .bertier(
+                self.bertier_beta.unwrap_or(beta),
+                self.bertier_phi.unwrap_or(phi),
+                self.bertier_gamma.unwrap_or(gamma),
+            )
+    }
 }
 
 /// A model by name, for clap.
@@ -41,7 +101,8 @@ impl DetectorArgs {
     /// and an unset pause of `default_pauses` first intervals.
     pub(crate) fn config(&self, interval_ms: f64, default_pauses: f64) -> Result<Config, String> {
         let first = self.first_interval_ms.unwrap_or(interval_ms);
-        Config::builder()
+        self.rules
+            .apply(Config::builder())
             .model(self.model)
             .threshold(self.threshold)
             .max_sample_size(self.window)
@@ -192,6 +253,8 @@ pub(crate) struct TuneSearchArgs {
     /// interval].
     #[arg(long)]
     pub(crate) first_interval_ms: Option<f64>,
+    #[command(flatten)]
+    pub(crate) rules: RuleArgs,
     /// Confidence level of the mistake rates' intervals; a mistake target
     /// is met when the interval's upper end is within it.
     #[arg(long, default_value_t = 0.95)]
