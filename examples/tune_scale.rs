@@ -36,14 +36,18 @@ fn write_trace(path: &Path, arrivals: u64) -> std::io::Result<()> {
         x ^= x << 17;
         x
     };
-    let per_node = arrivals / NODES;
     // Round k: every node sends at k × 100 ms plus its own offset; the
     // delay is 20 ms plus up to 30 ms of jitter (plus up to 500 ms one time
-    // in 500), and one heartbeat in 200 is lost.
+    // in 500, holding back the heartbeats behind it), and one heartbeat in
+    // 200 is lost.
     let mut written = 0;
     let mut round = 0u64;
-    while written < per_node * NODES {
+    let mut last = [0u64; NODES as usize];
+    while written < arrivals {
         for node in 0..NODES {
+            if written == arrivals {
+                break;
+            }
             let r = next();
             if r % 200 == 0 {
                 continue;
@@ -52,7 +56,10 @@ fn write_trace(path: &Path, arrivals: u64) -> std::io::Result<()> {
             if (r >> 40) % 500 == 0 {
                 delay_us += (r >> 20) % 500_000;
             }
-            let at_us = round * 100_000 + node * 4_000 + delay_us;
+            // A late heartbeat holds back the ones behind it (one ordered
+            // connection per node), so each node's arrivals stay in order.
+            let at_us = (round * 100_000 + node * 4_000 + delay_us).max(last[node as usize]);
+            last[node as usize] = at_us;
             writeln!(out, "n{node:02},{}.{:03}", at_us / 1000, at_us % 1000)?;
             written += 1;
         }
@@ -84,10 +91,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (path, temporary) = match args.first() {
         Some(p) => (PathBuf::from(p), false),
         None => {
-            let path = std::env::temp_dir().join(format!(
-                "accrual-tune-scale-{}.csv",
-                std::process::id()
-            ));
+            let path =
+                std::env::temp_dir().join(format!("accrual-tune-scale-{}.csv", std::process::id()));
             let started = Instant::now();
             write_trace(&path, 10_000_000)?;
             println!(

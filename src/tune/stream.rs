@@ -187,7 +187,8 @@ pub fn summarize(
 
 /// How one job replays.
 enum JobReplay {
-    Phi(Sweep),
+    // Boxed: a handful of jobs, and the enum stays small for the timeout.
+    Phi(Box<Sweep>),
     /// The timeouts in ns.
     Timeout(Vec<u64>),
 }
@@ -270,7 +271,7 @@ pub fn evaluate_grid_file(
     let mut replays = Vec::with_capacity(jobs.len());
     for job in jobs {
         replays.push(match job_config(base, job)? {
-            Some(config) => JobReplay::Phi(Sweep::new(&config, &job.thresholds)?),
+            Some(config) => JobReplay::Phi(Box::new(Sweep::new(&config, &job.thresholds)?)),
             None => JobReplay::Timeout(
                 job.thresholds
                     .iter()

@@ -402,11 +402,7 @@ fn recommendation(s: &mut String, report: &Report) {
             );
             if let (Some(needed), Some(t)) = (hours_needed, report.targets.mistakes_per_hour) {
                 // Observed time adds up over nodes.
-                let unit = if report.nodes > 1 {
-                    "node-hours"
-                } else {
-                    "h"
-                };
+                let unit = if report.nodes > 1 { "node-hours" } else { "h" };
                 let per_trace = report.scoring.train_fraction.map_or(String::new(), |f| {
                     format!(" (a trace of ≥ {:.2} {unit} at this split)", needed / f)
                 });

@@ -110,10 +110,7 @@ fn spool_stdin() -> Result<Spool, String> {
                 io::copy(&mut io::stdin().lock(), &mut out)
                     .and_then(|_| out.flush())
                     .map_err(|e| {
-                        format!(
-                            "standard input: copying it to {}: {e}",
-                            spool.0.display()
-                        )
+                        format!("standard input: copying it to {}: {e}", spool.0.display())
                     })?;
                 return Ok(spool);
             }
