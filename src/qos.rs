@@ -29,9 +29,13 @@
 //! [`split_index`], for choosing on one part and checking on the other.
 
 use crate::config::{Config, ConfigError};
-use crate::detector::{Detector, Params, State};
+use crate::detector::Detector;
 use crate::time::Timestamp;
 use std::time::Duration;
+
+mod sweep;
+
+pub(crate) use sweep::{Part, Sweep, SweepNode};
 
 /// Accumulated QoS counts of one configuration over one or more nodes.
 ///
@@ -200,13 +204,23 @@ pub fn split_index(arrivals: &[Timestamp], fraction: f64) -> usize {
     let (Some(first), Some(last)) = (arrivals.first(), arrivals.last()) else {
         return 0;
     };
+    match split_cut(first.as_nanos(), last.as_nanos(), fraction) {
+        Some(cut) => arrivals.partition_point(|a| a.as_nanos() < cut),
+        None => arrivals.len(),
+    }
+}
+
+/// The time (ns) at which [`split_index`] cuts a node whose arrivals span
+/// `first..=last`: arrivals before it are in the first part. `None` when
+/// every arrival is (a fraction of 1 or more). A streaming replay, which
+/// knows a node's span from a first pass, cuts by this time.
+pub(crate) fn split_cut(first: u64, last: u64, fraction: f64) -> Option<u64> {
     let fraction = fraction.clamp(0.0, 1.0);
     if fraction >= 1.0 {
-        return arrivals.len();
+        return None;
     }
-    let span = (last.as_nanos() - first.as_nanos()) as f64;
-    let cut = first.as_nanos() + (span * fraction) as u64;
-    arrivals.partition_point(|a| a.as_nanos() < cut)
+    let span = (last - first) as f64;
+    Some(first + (span * fraction) as u64)
 }
 
 /// How many arrivals a replay reports at a time to a progress callback.
@@ -280,33 +294,6 @@ pub fn score_timeout_split(
     qos
 }
 
-/// A group of thresholds whose detectors have identical state.
-struct Group {
-    state: State,
-    /// Indices into the sorted thresholds, ascending.
-    members: Vec<usize>,
-    /// Intervals learnt since the group last declined one (or since the
-    /// bootstrap): once it reaches the window size, the window holds exactly
-    /// the most recent intervals, whatever happened before.
-    learnt_since_skip: usize,
-}
-
-impl Group {
-    fn learn(&mut self, params: &Params, at_ns: u64, gap: u64, steps: Option<u64>) {
-        self.state.replay(params, at_ns, true, steps);
-        // A duplicate arrival (gap 0 without numbers) adds nothing to the
-        // window.
-        if gap > 0 || steps.is_some() {
-            self.learnt_since_skip += 1;
-        }
-    }
-
-    fn decline(&mut self, params: &Params, at_ns: u64, steps: Option<u64>) {
-        self.state.replay(params, at_ns, false, steps);
-        self.learnt_since_skip = 0;
-    }
-}
-
 /// Scores every threshold of `thresholds` for the model and other settings
 /// of `base` (its own threshold is ignored) on one node, in one pass.
 ///
@@ -364,203 +351,30 @@ pub fn sweep_split_numbered(
     split: usize,
     on_progress: &dyn Fn(u64),
 ) -> Result<Vec<SplitQos>, ConfigError> {
-    let mut order: Vec<usize> = (0..thresholds.len()).collect();
-    order.sort_by(|&a, &b| thresholds[a].total_cmp(&thresholds[b]));
-    let model = base.model();
-    let mut ys = Vec::with_capacity(order.len());
-    for &k in &order {
-        // Validates the threshold with the configuration's own rules.
-        base.to_builder().threshold(thresholds[k]).build()?;
-        ys.push(model.y_from_phi(thresholds[k]));
-    }
-    let params = Params::new(base.clone());
-    let capacity = base.max_sample_size();
-    // Indexed like `order` (ascending thresholds) while replaying.
-    let mut sorted = vec![SplitQos::new(arrivals, warmup, split); thresholds.len()];
+    let sweep = Sweep::new(base, thresholds)?;
+    let mut results = vec![SplitQos::new(arrivals, warmup, split); thresholds.len()];
     if thresholds.is_empty() {
         on_progress(arrivals.len() as u64);
-        return Ok(sorted);
+        return Ok(results);
     }
-    let mut groups = vec![Group {
-        state: State::new(&params),
-        members: (0..order.len()).collect(),
-        learnt_since_skip: 0,
-    }];
-    // Deadline (silence, ns) of each sorted threshold after the last arrival.
-    let mut deadlines = vec![u64::MAX; order.len()];
-    let mut previous: Option<u64> = None;
-    // The number of the last arrival accepted, if it had one.
-    let mut last_seq: Option<u64> = None;
+    let mut node = sweep.node();
     for (i, &arrival) in arrivals.iter().enumerate() {
         if i % PROGRESS_STEP == PROGRESS_STEP - 1 {
             on_progress(PROGRESS_STEP as u64);
         }
-        let a = arrival.as_nanos();
+        let part = if i < warmup {
+            Part::Warmup
+        } else if i < split {
+            Part::Fit
+        } else {
+            Part::HeldOut
+        };
         let seq = seqs.and_then(|s| s.get(i).copied());
-        // As the detector: a stale number, then an earlier time, is refused.
-        if let (Some(s), Some(l)) = (seq, last_seq) {
-            if s <= l {
-                continue;
-            }
-        }
-        match previous {
-            Some(p) if a < p => continue,
-            _ => {}
-        }
-        // Sending periods since the last arrival, when both are numbered.
-        let steps = seq.zip(last_seq).map(|(s, l)| s - l);
-        // A duplicate time without that is ignored, its number too.
-        if previous != Some(a) || steps.is_some() {
-            last_seq = seq;
-        }
-        let gap = previous.map(|p| a - p);
-        previous = Some(a);
-        let mut split_off = Vec::new();
-        for group in &mut groups {
-            let Some(gap) = gap else {
-                group.state.replay(&params, a, true, None);
-                continue;
-            };
-            // Each member decides by the detector's learning rule, on
-            // whether it still trusted the node at this arrival. Deadlines
-            // grow with the threshold and the rule never learns less for a
-            // member that trusted the node, so the members that do not
-            // learn the interval form a prefix.
-            let skipped_last = group.state.skipped_last();
-            let skipping = group
-                .members
-                .iter()
-                .take_while(|&&m| !params.learns(gap < deadlines[m], skipped_last))
-                .count();
-            if skipping == group.members.len() {
-                group.decline(&params, a, steps);
-            } else if skipping == 0 {
-                group.learn(&params, a, gap, steps);
-            } else {
-                let mut skipped = Group {
-                    state: group.state.clone(),
-                    members: group.members.drain(..skipping).collect(),
-                    learnt_since_skip: 0,
-                };
-                skipped.decline(&params, a, steps);
-                group.learn(&params, a, gap, steps);
-                split_off.push(skipped);
-            }
-        }
-        groups.extend(split_off);
-        merge_converged(&mut groups, capacity);
-        // Groups can also end up with the same window by different routes
-        // (both declined the intervals that told them apart, which then left
-        // their windows). Look for those now and then; merging later than
-        // possible only costs time, never accuracy.
-        if groups.len() > 1 && i % 64 == 0 {
-            merge_identical(&mut groups);
-        }
-        // Deadlines after this arrival, and the scoring of the gap to come.
-        let next_gap = arrivals.get(i + 1).map(|n| n.as_nanos().saturating_sub(a));
-        for group in &groups {
-            // One fit per group; each threshold is then a multiply-add and
-            // the same rounding steps as the detector's own deadline.
-            let fit = group.state.fit(&params);
-            for &m in &group.members {
-                // As `Detector::suspicion_deadline` (saturating at the
-                // clock's end), relative to this arrival.
-                let d = group
-                    .state
-                    .elapsed_at(&params, &fit, ys[m])
-                    .min(u64::MAX - a);
-                deadlines[m] = d;
-                if let Some(next_gap) = next_gap {
-                    sorted[m].record(i, warmup, split, d, next_gap);
-                }
-            }
-        }
+        node.push(&sweep, arrival.as_nanos(), seq, part);
     }
     on_progress((arrivals.len() % PROGRESS_STEP) as u64);
-    let mut results = vec![SplitQos::default(); thresholds.len()];
-    for (m, &k) in order.iter().enumerate() {
-        results[k] = sorted[m];
-    }
+    sweep.add_to(&node, &mut results);
     Ok(results)
-}
-
-/// Joins the groups whose windows hold exactly the last `capacity`
-/// intervals: those that learnt at least `capacity` intervals in a row.
-/// Their statistics are then equal (the window is a multiset of the same
-/// intervals, only its ring position may differ), and so is every later
-/// decision, provided the model keeps no estimate older than the window
-/// (Bertier's must match too).
-fn merge_converged(groups: &mut Vec<Group>, capacity: usize) {
-    let converged = |g: &Group| g.learnt_since_skip >= capacity;
-    if groups.iter().filter(|g| converged(g)).count() < 2 {
-        return;
-    }
-    let mut keeper: Option<usize> = None;
-    let mut j = 0;
-    while j < groups.len() {
-        if !converged(&groups[j]) {
-            j += 1;
-            continue;
-        }
-        match keeper {
-            None => {
-                keeper = Some(j);
-                j += 1;
-            }
-            Some(k) if groups[k].state.estimates() != groups[j].state.estimates() => {
-                j += 1;
-            }
-            Some(k) => {
-                let absorbed = groups.swap_remove(j);
-                groups[k].members.extend(absorbed.members);
-                groups[k].members.sort_unstable();
-            }
-        }
-    }
-}
-
-/// Joins the groups whose windows hold the same intervals in the same order
-/// (all groups share the last arrival). Candidates are found by their exact
-/// sums, then confirmed sample by sample, so a merge is never a guess.
-fn merge_identical(groups: &mut Vec<Group>) {
-    let key = |g: &Group| {
-        let w = g.state.window();
-        (w.len(), w.sum_micros(), w.sum_sq_micros())
-    };
-    let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_by_key(|&g| key(&groups[g]));
-    let mut absorbed: Vec<(usize, usize)> = Vec::new(); // (into, from)
-    let mut run_start = 0;
-    for j in 1..=order.len() {
-        let same = j < order.len() && key(&groups[order[j]]) == key(&groups[order[run_start]]);
-        if same {
-            let (into, from) = (order[run_start], order[j]);
-            if groups[into]
-                .state
-                .window()
-                .iter()
-                .eq(groups[from].state.window().iter())
-                && groups[into].state.estimates() == groups[from].state.estimates()
-            {
-                absorbed.push((into, from));
-                continue;
-            }
-        }
-        run_start = j;
-    }
-    if absorbed.is_empty() {
-        return;
-    }
-    // Move the members first (a run's first group is never absorbed), then
-    // drop the emptied groups.
-    for &(into, from) in &absorbed {
-        let members = std::mem::take(&mut groups[from].members);
-        let learnt = groups[from].learnt_since_skip;
-        groups[into].members.extend(members);
-        groups[into].members.sort_unstable();
-        groups[into].learnt_since_skip = groups[into].learnt_since_skip.min(learnt);
-    }
-    groups.retain(|g| !g.members.is_empty());
 }
 
 #[cfg(test)]

@@ -386,4 +386,3 @@ pub(super) fn micros_saturating(nanos: u64) -> u32 {
 /// number of microseconds (71.6 minutes). Below it, intervals need no
 /// saturation.
 pub(super) const HORIZON_MAX_NS: u64 = MAX_INTERVAL_MICROS as u64 * 1_000 + 499;
-

@@ -10,6 +10,8 @@
 //!   thresholds) and adds the nodes up. With a train fraction, each node is
 //!   cut in time: configurations are scored on the first part and checked
 //!   on the rest in the same replay.
+//! * [`stream`]: the same evaluation on a trace file read as a stream, in
+//!   memory that does not grow with the file (for `accrual tune --trace`).
 //! * [`stats`]: Garwood's exact Poisson interval for every mistake rate.
 //! * [`recommend`](mod@recommend): the Pareto frontier and the
 //!   recommendation, which counts a mistake target as met only when the
@@ -26,9 +28,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 pub mod grid;
+mod median;
 pub mod recommend;
 pub mod settings;
 pub mod stats;
+pub mod stream;
 
 pub use grid::{default_thresholds, GridSpec, Job};
 pub use recommend::{pareto_frontier, recommend, Recommendation, Targets, Verdict};
@@ -232,15 +236,24 @@ pub fn evaluate_grid(
         }
     });
     let slots = results.into_inner().unwrap_or_default();
-    let mut out = Vec::new();
-    for (job, slot) in jobs.iter().zip(slots) {
+    let mut totals = Vec::with_capacity(jobs.len());
+    for slot in slots {
         // An empty slot means a scoring thread panicked: a bug, reported as
         // such rather than unwound through the caller.
-        let totals = slot.unwrap_or_else(|| {
+        totals.push(slot.unwrap_or_else(|| {
             Err(ConfigError::UnknownModel {
                 name: "internal error: a scoring thread panicked".to_string(),
             })
-        })?;
+        })?);
+    }
+    Ok(candidates(jobs, totals, scoring))
+}
+
+/// The candidates of `jobs` from their totals (one per threshold), job by
+/// job in the order given, thresholds in each job's order.
+fn candidates(jobs: &[Job], totals: Vec<Vec<SplitQos>>, scoring: Scoring) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for (job, totals) in jobs.iter().zip(totals) {
         out.extend(
             job.thresholds
                 .iter()
@@ -255,7 +268,7 @@ pub fn evaluate_grid(
                 }),
         );
     }
-    Ok(out)
+    out
 }
 
 /// One job's totals, one per threshold.

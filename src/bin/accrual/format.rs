@@ -3,7 +3,6 @@
 //! configuration with every column).
 
 use accrual::qos::Qos;
-use accrual::trace::Trace;
 use accrual::tune::recommend::{interval, thin_frontier};
 use accrual::tune::settings::paste_lines;
 use accrual::tune::{Candidate, Recommendation, Scoring, Targets, Verdict};
@@ -15,7 +14,10 @@ const MAX_TABLE_ROWS: usize = 22;
 
 /// What `tune` found, for every format.
 pub(crate) struct Report<'a> {
-    pub(crate) trace: &'a Trace,
+    /// Arrivals in the trace.
+    pub(crate) arrivals: usize,
+    /// Nodes in the trace.
+    pub(crate) nodes: usize,
     pub(crate) base: &'a Config,
     pub(crate) interval_ms: f64,
     pub(crate) candidates: &'a [Candidate],
@@ -266,8 +268,8 @@ pub(crate) fn to_table(report: &Report) -> String {
     let _ = writeln!(
         s,
         "{} arrivals from {} node(s), median interval {:.1} ms; window {}, first interval {:.1} ms",
-        report.trace.len(),
-        report.trace.nodes().len(),
+        report.arrivals,
+        report.nodes,
         report.interval_ms,
         base.max_sample_size(),
         base.first_heartbeat_estimate().as_secs_f64() * 1e3
@@ -407,11 +409,7 @@ fn recommendation(s: &mut String, report: &Report) {
             );
             if let (Some(needed), Some(t)) = (hours_needed, report.targets.mistakes_per_hour) {
                 // Observed time adds up over nodes.
-                let unit = if report.trace.nodes().len() > 1 {
-                    "node-hours"
-                } else {
-                    "h"
-                };
+                let unit = if report.nodes > 1 { "node-hours" } else { "h" };
                 let per_trace = report.scoring.train_fraction.map_or(String::new(), |f| {
                     format!(" (a trace of ≥ {:.2} {unit} at this split)", needed / f)
                 });

@@ -2,13 +2,14 @@
 
 use crate::args::{Format, TuneArgs, TuneSearchArgs};
 use crate::format::{to_csv, to_json, to_table, Report};
-use crate::{per_node, read_trace};
+use crate::per_node;
 use accrual::simulate::Cluster;
-use accrual::trace::Trace;
+use accrual::trace::{ReadOptions, Trace};
+use accrual::tune::stream::{FileError, FileSummary};
 use accrual::tune::{self, Candidate, Detection, GridSpec, Job, Scoring, Targets};
 use accrual::{Config, Model};
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Parses `a,b,c` or `start:end:step` (inclusive of `end` up to rounding).
@@ -37,11 +38,118 @@ fn parse_thresholds(text: &str) -> Result<Vec<f64>, String> {
     }
 }
 
-fn load_trace(args: &TuneArgs) -> Result<Trace, String> {
-    match &args.trace {
-        Some(path) => read_trace(path, &args.input),
-        None => default_trace(),
+/// Where the arrivals come from: the built-in trace, in memory, or a file
+/// read as a stream (twice or more, see [`tune::stream`]), so that a trace
+/// larger than memory can be tuned on. Standard input is first copied to a
+/// temporary file (removed at the end) because it can only be read once.
+enum Input {
+    Memory(Trace),
+    File {
+        path: PathBuf,
+        label: String,
+        options: ReadOptions,
+        summary: FileSummary,
+        _spool: Option<Spool>,
+    },
+}
+
+impl Input {
+    fn arrivals(&self) -> usize {
+        match self {
+            Input::Memory(trace) => trace.len(),
+            Input::File { summary, .. } => summary.arrivals as usize,
+        }
     }
+
+    fn nodes(&self) -> usize {
+        match self {
+            Input::Memory(trace) => trace.nodes().len(),
+            Input::File { summary, .. } => summary.nodes.len(),
+        }
+    }
+
+    fn median_interval(&self) -> Option<std::time::Duration> {
+        match self {
+            Input::Memory(trace) => tune::median_interval(trace),
+            Input::File { summary, .. } => summary.median_interval,
+        }
+    }
+
+    /// The most arrivals of one node.
+    fn longest(&self) -> usize {
+        match self {
+            Input::Memory(trace) => trace.nodes().iter().map(|n| n.arrivals().len()).max(),
+            Input::File { summary, .. } => Some(summary.longest() as usize),
+        }
+        .unwrap_or(0)
+    }
+}
+
+/// A copy of standard input in the temporary directory, removed on drop.
+struct Spool(PathBuf);
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn spool_stdin() -> Result<Spool, String> {
+    let dir = std::env::temp_dir();
+    for attempt in 0..100 {
+        let path = dir.join(format!(
+            "accrual-tune-stdin-{}-{attempt}.csv",
+            std::process::id()
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => {
+                let spool = Spool(path);
+                let mut out = io::BufWriter::new(file);
+                io::copy(&mut io::stdin().lock(), &mut out)
+                    .and_then(|_| out.flush())
+                    .map_err(|e| {
+                        format!("standard input: copying it to {}: {e}", spool.0.display())
+                    })?;
+                return Ok(spool);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+        }
+    }
+    Err(format!(
+        "cannot create a temporary file for standard input in {}",
+        dir.display()
+    ))
+}
+
+fn load_input(args: &TuneArgs) -> Result<Input, String> {
+    let Some(path) = &args.trace else {
+        return Ok(Input::Memory(default_trace()?));
+    };
+    let options = args.input.options()?;
+    let (path, label, spool) = if path == Path::new("-") {
+        let spool = spool_stdin()?;
+        (spool.0.clone(), "standard input".to_string(), Some(spool))
+    } else {
+        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        (path.clone(), path.display().to_string(), None)
+    };
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    let bar = bytes_bar(size, "reading the trace".to_string());
+    let summary = tune::stream::summarize(&path, &options, &|n| bar.inc(n));
+    bar.finish_and_clear();
+    let summary = summary.map_err(|e| format!("{label}: {e}"))?;
+    Ok(Input::File {
+        path,
+        label,
+        options,
+        summary,
+        _spool: spool,
+    })
 }
 
 /// The default share of each node's time span a configuration is chosen
@@ -98,8 +206,9 @@ fn builtin_grid() -> GridSpec {
 }
 
 /// How the trace is scored, after checking that the warm-up and the cut
-/// leave something to choose on.
-fn scoring(args: &TuneArgs, trace: &Trace) -> Result<Scoring, String> {
+/// leave something to choose on (on a file, as far as its summary tells:
+/// [`run`] checks the rest after the replay).
+fn scoring(args: &TuneArgs, input: &Input) -> Result<Scoring, String> {
     let search = &args.search;
     let train_fraction = if search.no_validate {
         None
@@ -116,28 +225,36 @@ fn scoring(args: &TuneArgs, trace: &Trace) -> Result<Scoring, String> {
         warmup: args.warmup,
         train_fraction,
     };
-    if scoring.fit_samples(trace) == 0 {
-        let longest = trace.nodes().iter().map(|n| n.arrivals().len()).max();
-        let part = if train_fraction.is_some() {
-            " in the part a configuration is chosen on (see --train-fraction)"
-        } else {
-            ""
-        };
-        return Err(format!(
-            "--warmup {} leaves nothing to score{part}: the longest node has {} arrivals",
-            args.warmup,
-            longest.unwrap_or(0)
-        ));
+    let nothing = match input {
+        Input::Memory(trace) => scoring.fit_samples(trace) == 0,
+        Input::File { .. } => input.longest() <= scoring.warmup + 1,
+    };
+    if nothing {
+        return Err(nothing_to_score(args, &scoring, input));
     }
     Ok(scoring)
+}
+
+fn nothing_to_score(args: &TuneArgs, scoring: &Scoring, input: &Input) -> String {
+    let part = if scoring.train_fraction.is_some() {
+        " in the part a configuration is chosen on (see --train-fraction)"
+    } else {
+        ""
+    };
+    format!(
+        "--warmup {} leaves nothing to score{part}: the longest node has {} arrivals",
+        args.warmup,
+        input.longest()
+    )
 }
 
 pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
     if args.per_node && !matches!(args.format, Format::Table) {
         return Err("--per-node: only with the table format".to_string());
     }
-    let trace = load_trace(args)?;
-    let interval_ms = tune::median_interval(&trace)
+    let input = load_input(args)?;
+    let interval_ms = input
+        .median_interval()
         .map(|d| d.as_secs_f64() * 1e3)
         .ok_or("the trace has no interval to score (each node needs two arrivals)")?;
     let search = &args.search;
@@ -148,9 +265,7 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
         ));
     }
     let first = search.first_interval_ms.unwrap_or(interval_ms);
-    let base = search
-        .rules
-        .apply(Config::builder())
+    let base = Config::builder()
         .max_sample_size(search.window)
         .first_heartbeat_estimate_ms(first)
         .min_std_deviation_ms(first / 10.0)
@@ -162,8 +277,45 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
         _ => grid_spec(search)?,
     };
     let jobs = spec.jobs(interval_ms).map_err(|e| e.to_string())?;
-    let scoring = scoring(args, &trace)?;
-    let candidates = evaluate_with_progress(&trace, &base, &jobs, scoring)?;
+    let scoring = scoring(args, &input)?;
+    let candidates = match &input {
+        Input::Memory(trace) => evaluate_with_progress(trace, &base, &jobs, scoring)?,
+        Input::File {
+            path,
+            label,
+            options,
+            summary,
+            ..
+        } => {
+            let configurations: usize = jobs.iter().map(|j| j.thresholds.len()).sum();
+            let bar = bytes_bar(
+                summary.bytes,
+                format!(
+                    "replayed ({configurations} configurations in {} replays per node)",
+                    jobs.len()
+                ),
+            );
+            let result = tune::stream::evaluate_grid_file(
+                path,
+                options,
+                summary,
+                &base,
+                &jobs,
+                scoring,
+                &|n| bar.inc(n),
+            );
+            bar.finish_and_clear();
+            let candidates = result.map_err(|e| match e {
+                FileError::Trace(e) => format!("{label}: {e}"),
+                e => e.to_string(),
+            })?;
+            // The cut's place is only known once the file is replayed.
+            if candidates.first().is_none_or(|c| c.qos.samples == 0) {
+                return Err(nothing_to_score(args, &scoring, &input));
+            }
+            candidates
+        }
+    };
     let stated = Targets {
         detection_ms: args.target_detection_ms,
         mistakes_per_hour: args.target_mistakes_per_hour,
@@ -174,7 +326,8 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
         stated
     };
     let report = Report {
-        trace: &trace,
+        arrivals: input.arrivals(),
+        nodes: input.nodes(),
         base: &base,
         interval_ms,
         candidates: &candidates,
@@ -190,13 +343,26 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
         Format::Table => to_table(&report),
     };
     if let (true, Some(best)) = (args.per_node, report.best) {
-        text += &per_node::breakdown(
-            &trace,
-            &base,
-            best.candidate,
-            args.warmup,
-            search.confidence,
-        )?;
+        // The breakdown replays each node's own arrivals: the one place
+        // where a trace file is read whole into memory.
+        let read;
+        let trace = match &input {
+            Input::Memory(trace) => trace,
+            Input::File {
+                path,
+                label,
+                options,
+                ..
+            } => {
+                read = std::fs::File::open(path)
+                    .map_err(|e| format!("cannot open {label}: {e}"))
+                    .and_then(|file| {
+                        Trace::read_csv_with(file, options).map_err(|e| format!("{label}: {e}"))
+                    })?;
+                &read
+            }
+        };
+        text += &per_node::breakdown(trace, &base, best.candidate, args.warmup, search.confidence)?;
     }
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -251,6 +417,21 @@ pub(crate) fn evaluate_with_progress(
     let result = tune::evaluate_grid(trace, base, jobs, scoring, &|n| bar.inc(n));
     bar.finish_and_clear();
     result.map_err(|e| e.to_string())
+}
+
+/// A progress bar on standard error (hidden when it is not a terminal)
+/// over `total` bytes of a trace file, with an ETA.
+fn bytes_bar(total: u64, message: String) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {msg}, ETA {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
 }
 
 /// The built-in input of `tune`: the built-in cluster of twelve peers on
