@@ -55,7 +55,10 @@ pub(crate) struct State {
     skipped_last: bool,
     /// A first heartbeat has been recorded. With the seeds bootstrap the
     /// window is then never empty; with the growing one it is empty until
-    /// the second heartbeat. (In the padding before `budget`: free.)
+    /// the second heartbeat. (In the padding before `budget`: free.) A
+    /// non-empty window implies it, which `monitoring` uses so that a query
+    /// reads this field, outside the bytes a query reads anyway, only while
+    /// the window is empty.
     started: bool,
     /// Recorded intervals `horizon_base` stays valid for, counting the
     /// last one; 0 or 1 when it must be recomputed after the next (see
@@ -122,10 +125,12 @@ impl State {
     }
 
     /// Whether a first heartbeat has been recorded (only `forget` and a
-    /// new state undo it).
+    /// new state undo it). The window's count comes first: it sits in the
+    /// bytes every query reads, and samples are only ever recorded once
+    /// started, so `started` is read only for an empty window.
     #[inline]
     pub(crate) fn monitoring(&self) -> bool {
-        self.started
+        !self.window.is_empty() || self.started
     }
 
     /// The model's history, if it keeps one.

@@ -5,7 +5,8 @@
 //! `papers/jvm-detectors.md`).
 
 use super::{Candidate, Detection};
-use crate::config::Config;
+use crate::config::{Bootstrap, Config, Learning, Period};
+use crate::model::params::{DEFAULT_BERTIER, DEFAULT_SHORT_WINDOW};
 use crate::model::Model;
 use std::time::Duration;
 
@@ -19,15 +20,35 @@ fn ms_hocon(d: Duration) -> String {
     format!("{}ms", (d.as_secs_f64() * 1e4).round() / 10.0)
 }
 
-/// The candidate as a `Config::builder()` chain over `base` (window and
-/// first-interval estimate); `None` for the timeout.
+/// The candidate as a `Config::builder()` chain over `base` (window,
+/// first-interval estimate, and every rule or model constant that is not
+/// the default, so that the pasted configuration is the one scored);
+/// `None` for the timeout.
 pub fn rust_builder(candidate: &Candidate, base: &Config) -> Option<String> {
     let Detection::Phi(model) = candidate.detection else {
         return None;
     };
+    let mut rules = String::new();
+    if base.learning() != Learning::default() {
+        rules += &format!(".learning(Learning::{:?})", base.learning());
+    }
+    if base.period() != Period::default() {
+        rules += &format!(".period(Period::{:?})", base.period());
+    }
+    if base.bootstrap() != Bootstrap::default() {
+        rules += &format!(".bootstrap(Bootstrap::{:?})", base.bootstrap());
+    }
+    if model == Model::Bertier && base.bertier() != DEFAULT_BERTIER {
+        let [beta, phi, gamma] = base.bertier();
+        rules += &format!(".bertier({beta:?}, {phi:?}, {gamma:?})");
+    }
+    if model == Model::TwoWindow && base.short_window() != DEFAULT_SHORT_WINDOW {
+        rules += &format!(".short_window({})", base.short_window());
+    }
     Some(format!(
         "Config::builder().model(Model::{model:?}).threshold({:?}).acceptable_pause_ms({})\
-         .min_std_deviation_ms({}).max_sample_size({}).first_heartbeat_estimate_ms({}).build()?",
+         .min_std_deviation_ms({}).max_sample_size({}).first_heartbeat_estimate_ms({}){rules}\
+         .build()?",
         candidate.threshold,
         ms_literal(candidate.acceptable_pause),
         ms_literal(candidate.min_std_deviation),
@@ -36,12 +57,19 @@ pub fn rust_builder(candidate: &Candidate, base: &Config) -> Option<String> {
     ))
 }
 
+/// Whether `base` follows the rules of the JVM detectors (Akka's learning
+/// rule and bootstrap seeds), without which their keys would not describe
+/// the configuration scored.
+fn jvm_rules(base: &Config) -> bool {
+    base.learning() == Learning::SkipSuspected && base.bootstrap() == Bootstrap::Seeds
+}
+
 /// The candidate as Akka's failure-detector keys (Pekko's are the same
 /// under `pekko.`), for [`Model::Akka`] only: the model that reproduces
 /// Akka's phi for the same settings. `heartbeat-interval` is the sending
 /// period, which Akka also takes as its first estimate.
 pub fn akka_keys(candidate: &Candidate, base: &Config) -> Option<String> {
-    if candidate.detection != Detection::Phi(Model::Akka) {
+    if candidate.detection != Detection::Phi(Model::Akka) || !jvm_rules(base) {
         return None;
     }
     Some(format!(
@@ -158,5 +186,29 @@ mod tests {
         let t = cand(Detection::Timeout, 450.0, 0);
         assert_eq!(paste_lines(&t, &base).len(), 1);
         assert!(rust_builder(&t, &base).is_none());
+    }
+
+    #[test]
+    fn rules_that_are_not_the_default_travel_with_the_builder_and_drop_the_akka_keys() {
+        let base = Config::for_interval(Duration::from_millis(100))
+            .unwrap()
+            .to_builder()
+            .learning(Learning::All)
+            .period(Period::Fixed)
+            .bootstrap(Bootstrap::Growing)
+            .bertier(1.0, 2.0, 0.2)
+            .build()
+            .unwrap();
+        let c = cand(Detection::Phi(Model::Bertier), 1.0, 0);
+        let line = rust_builder(&c, &base).unwrap();
+        assert!(
+            line.ends_with(
+                ".learning(Learning::All).period(Period::Fixed).bootstrap(Bootstrap::Growing)\
+                 .bertier(1.0, 2.0, 0.2).build()?"
+            ),
+            "{line}"
+        );
+        // Akka's keys cannot say that every interval is learnt.
+        assert!(akka_keys(&cand(Detection::Phi(Model::Akka), 8.0, 300), &base).is_none());
     }
 }
