@@ -5,39 +5,11 @@
 //! The scores themselves are checked in `tests/cli.rs`; here every
 //! spelling of one trace must give the scores of its plain CSV form.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+#[path = "support/cli.rs"]
+mod support;
 
-/// Runs `accrual` with `args`, `stdin` on its standard input (the same
-/// runner as in `tests/cli.rs`).
-fn accrual(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_accrual"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(stdin.as_bytes())
-        .expect("stdin accepts the input");
-    child.wait_with_output().expect("the binary finishes")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn write_temp(name: &str, contents: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("accrual-cli-input-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, contents).expect("temp file");
-    path
-}
+use std::process::Output;
+use support::{accrual, text, write_temp};
 
 /// A trace of three nodes, 100 ms heartbeats for a minute each, with a
 /// few long gaps, as `(node, arrival_ms)` rows in time order.
