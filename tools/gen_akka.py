@@ -71,7 +71,7 @@ import mpmath as mp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_normal_tail as nt  # noqa: E402  (shared exp tables and helpers)
-from gen_output import emit, fmt, generated_header  # noqa: E402
+from gen_output import emit, fmt, generated_header, print_table  # noqa: E402
 
 mp.mp.dps = 60
 
@@ -326,17 +326,13 @@ def self_check():
 
 def rust_block():
     out = generated_header("tools/gen_akka.py", "src/model/akka.rs")
-    out.append("/// softplus(u)/ln 10 on u in [n/8, (n+1)/8], n = i - 296, variable t = 8u - n.")
-    out.append("/// The last piece is only evaluated at its left end, u = 37.")
-    out.append("#[allow(clippy::approx_constant)] // entries may equal named constants")
-    out.append(f"static SP: [Poly; {N_PIECES}] = [")
-    for p in SP:
-        out.append("    [")
-        for c in p:
-            out.append(f"        {fmt(c)},")
-        out.append("    ],")
-    out.append("];")
-    out.append("")
+    print_table(
+        out,
+        "SP",
+        "softplus(u)/ln 10 on u in [n/8, (n+1)/8], n = i - 296, variable t = 8u - n.\n"
+        "/// The last piece is only evaluated at its left end, u = 37.",
+        SP,
+    )
     out.append("/// A / ln 10.")
     out.append(f"const AL: f64 = {fmt(AL)};")
     out.append("/// B / ln 10.")
