@@ -239,11 +239,10 @@ impl State {
             self.forget_seq();
             // Surely available, so learnt whatever the last arrival did
             // (`learning` asserts that the rule learns every such interval).
-            // The horizon is at most `HORIZON_MAX_NS`: no saturation. (For a
-            // model with a history the horizon is only ever the exact cached
-            // deadline, and `push` keeps the history in step.)
             // Saturating: once a query has cached the exact deadline, the
-            // horizon can pass the longest storable interval.
+            // horizon can pass the longest storable interval. (For a model
+            // with a history the horizon is only ever the exact cached
+            // deadline, and `push` keeps the history in step.)
             self.record(params, micros_saturating(elapsed), steps);
             self.skipped_last = false;
             let warning = elapsed >= params.warn_ns;
