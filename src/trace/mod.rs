@@ -168,6 +168,16 @@ impl Trace {
         self.len() == 0
     }
 
+    /// Every inter-arrival interval of every node, in nanoseconds (node by
+    /// node, in arrival order).
+    pub fn intervals_ns(&self) -> impl Iterator<Item = u64> + '_ {
+        self.nodes.iter().flat_map(|n| {
+            n.arrivals
+                .windows(2)
+                .map(|w| w[1].as_nanos() - w[0].as_nanos())
+        })
+    }
+
     /// Reads a CSV trace with the default [`ReadOptions`] (see the module
     /// documentation for the format).
     ///

@@ -128,15 +128,7 @@ impl Candidate {
 /// The median inter-arrival time over all nodes of `trace`, if it has any
 /// interval.
 pub fn median_interval(trace: &Trace) -> Option<Duration> {
-    let mut gaps: Vec<u64> = trace
-        .nodes()
-        .iter()
-        .flat_map(|n| {
-            n.arrivals()
-                .windows(2)
-                .map(|w| w[1].as_nanos() - w[0].as_nanos())
-        })
-        .collect();
+    let mut gaps: Vec<u64> = trace.intervals_ns().collect();
     if gaps.is_empty() {
         return None;
     }

@@ -125,16 +125,7 @@ fn matching_timeout(
         };
         replay(trace, base, &job, warmup)
     };
-    let longest_ms = trace
-        .nodes()
-        .iter()
-        .flat_map(|n| {
-            n.arrivals()
-                .windows(2)
-                .map(|w| w[1].as_nanos() - w[0].as_nanos())
-        })
-        .max()
-        .map_or(0.0, |ns| ns as f64 / 1e6);
+    let longest_ms = trace.intervals_ns().max().map_or(0.0, |ns| ns as f64 / 1e6);
     // In tenths of a millisecond: `low` makes too many mistakes, `high`
     // few enough.
     let mut low = (from_ms * 10.0).floor() as u64;
