@@ -265,7 +265,9 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
         ));
     }
     let first = search.first_interval_ms.unwrap_or(interval_ms);
-    let base = Config::builder()
+    let base = search
+        .rules
+        .apply(Config::builder())
         .max_sample_size(search.window)
         .first_heartbeat_estimate_ms(first)
         .min_std_deviation_ms(first / 10.0)
