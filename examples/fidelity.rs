@@ -221,29 +221,9 @@ fn main() {
             two.freshness_points(t, alpha)
         });
     }
-    let floored = Bertier {
-        engine_rules: papers::BertierEngineRules {
-            skip_first_error: false,
-            margin_floor_ms: Some(1e-6),
-        },
-        ..bertier
-    };
-    let first_skipped = Bertier {
-        engine_rules: papers::BertierEngineRules {
-            skip_first_error: true,
-            margin_floor_ms: None,
-        },
-        ..bertier
-    };
     for scale in [0.5, 1.0, 2.0, 4.0] {
         rows("bertier", Model::Bertier, scale, &|t| {
             bertier.freshness_points(t, scale)
-        });
-        print("bertier", scale, "paper but margin floored", &|i| {
-            floored.freshness_points(&traces[i], scale)
-        });
-        print("bertier", scale, "paper but first error skipped", &|i| {
-            first_skipped.freshness_points(&traces[i], scale)
         });
     }
 }

@@ -4,6 +4,9 @@
 //! options (`--learning`, `--period`, `--bootstrap`) and the trace's
 //! sequence numbers all the way to the detectors it scores.
 
+// The shared modules also serve `tests/fidelity.rs`; this file uses part of them.
+#![allow(dead_code)]
+
 #[path = "support/cli.rs"]
 mod cli;
 #[path = "fidelity/papers.rs"]
@@ -12,7 +15,7 @@ mod papers;
 mod slices;
 
 use cli::{accrual, text, write_temp};
-use papers::{qos, Chen, Phi, Replay};
+use papers::{qos, Bertier, Chen, Phi, Replay, TwoWindow};
 
 /// The slice as a trace file, times rounded to whole microseconds (the
 /// engine's window keeps whole microseconds; see `tests/fidelity.rs`).
@@ -96,19 +99,38 @@ const PAPER: [&str; 6] = [
 ];
 
 #[test]
-fn tune_in_paper_mode_scores_chen_as_the_paper_does() {
-    // The stall slice: the sequence numbers decide where Chen expects the
-    // heartbeats after it.
+fn tune_in_paper_mode_scores_the_margin_models_as_the_papers_do() {
+    // The stall slice: the sequence numbers decide where the margin models
+    // expect the heartbeats after it.
+    let chen = Chen {
+        window: 1000,
+        eta_ms: 100.0,
+    };
+    let two = TwoWindow {
+        short: 1,
+        long: 1000,
+        eta_ms: 100.0,
+    };
+    // The 1 ns σ floor under Bertier's variation term, as in
+    // `tests/fidelity.rs`.
+    let bertier = Bertier {
+        min_variation_ms: 1e-6,
+        ..Bertier::paper(1000, 100.0)
+    };
     for name in ["node5-60000.csv", "node1-52000.csv"] {
         let (path, rows) = trace_file(name);
         let t = slices::Slice::heartbeats(&rows);
-        let chen = Chen {
-            window: 1000,
-            eta_ms: 100.0,
-        };
         for got in tune(&path, "chen", "1,10,100", &PAPER) {
             let want = qos(&t, &chen.freshness_points(&t, got[0]));
             assert_agrees(&format!("{name} chen α {}", got[0]), got, want);
+        }
+        for got in tune(&path, "2w-fd", "1,10", &PAPER) {
+            let want = qos(&t, &two.freshness_points(&t, got[0]));
+            assert_agrees(&format!("{name} 2w-fd α {}", got[0]), got, want);
+        }
+        for got in tune(&path, "bertier", "0.5,1,4", &PAPER) {
+            let want = qos(&t, &bertier.freshness_points(&t, got[0]));
+            assert_agrees(&format!("{name} bertier × {}", got[0]), got, want);
         }
     }
 }

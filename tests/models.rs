@@ -5,7 +5,7 @@
 //! estimate of 100 ms (so the bootstrap seeds are 75 ms and 125 ms) and no
 //! acceptable pause unless stated, so the numbers can be followed on paper.
 
-use accrual::{Config, ConfigError, Detector, Model, Timestamp};
+use accrual::{Config, ConfigError, Detector, Learning, Model, Timestamp};
 use std::time::Duration;
 
 fn ms(t: f64) -> Timestamp {
@@ -106,35 +106,53 @@ fn two_window_takes_the_later_expected_arrival() {
     assert_eq!(deadline_after_last(&two), 603_333_334);
 }
 
+/// A Bertier detector with a σ floor of 1 µs, so that the margin's own
+/// variation term is the scale, learning every interval (the second
+/// heartbeat below comes after the first deadline).
+fn bertier(window: usize, threshold: f64, constants: [f64; 3]) -> Detector {
+    detector_with(Model::Bertier, window, threshold, |b| {
+        b.min_std_deviation(Duration::from_micros(1))
+            .learning(Learning::All)
+            .bertier(constants[0], constants[1], constants[2])
+    })
+}
+
 #[test]
 fn bertier_margin_follows_jacobson() {
     // β = 1, φ = 4, γ = 0.1 (the paper's). Window 3.
-    // Seeds 75, 125 ms. Before the 125 push the window is [75]: EA − A =
-    // 75·3/2 − 75/2 = 75, error = 125 − 75 − 0 = 50, so delay = 5,
-    // var = 0.1·50 = 5, α = 5 + 4·5 = 25 ms. Window [75, 125]: η = 100,
-    // R = 75 + 2·125 = 325, EA − A = 100·2 − 325/3 = 91.667 ms.
-    // Threshold 1: deadline 91.667 + 25 = 116.667 ms.
-    let mut d = detector(Model::Bertier, 3, 1.0);
+    // The seeds 75, 125 ms are not heartbeats: no error is learnt from
+    // them, so delay = var = 0 and the scale is the 1 µs floor. Window
+    // [75, 125]: η = 100, R = 75 + 2·125 = 325, EA − A = 100·2 − 325/3 =
+    // 275/3 = 91.6667 ms. Threshold 1: 91.6667 + 0.001 ms.
+    let mut d = bertier(3, 1.0, [1.0, 4.0, 0.1]);
     feed(&mut d, &[0.0]);
-    assert_eq!(deadline_after_last(&d), 116_666_667);
-    // Heartbeat 100 ms later: error = 100 − 91.667 − 5 = 3.333, delay =
-    // 5.3333, var = 5 + 0.1·(3.333 − 5) = 4.8333, α = 24.6667 ms. Window
-    // [75, 125, 100]: R = 75 + 250 + 300 = 625, EA − A = 250 − 156.25 =
-    // 93.75 ms. Deadline 93.75 + 24.6667 = 118.4167 ms.
+    assert_eq!(deadline_after_last(&d), 91_667_667);
+    // Heartbeat 100 ms later: error = 100 − 275/3 − 0 = 25/3, delay =
+    // var = 5/6 ms. Window [75, 125, 100]: R = 75 + 250 + 300 = 625,
+    // EA − A = 250 − 625/4 = 93.75 ms. Location EA + β·delay = 93.75 + 5/6
+    // = 1135/12 ms, scale φ·var = 10/3 ms: deadline 1175/12 = 97.9167 ms.
     feed(&mut d, &[100.0]);
-    assert_eq!(deadline_after_last(&d), 118_416_667);
-    // Threshold 2 doubles the margin: 93.75 + 49.3333 ms.
-    let mut d2 = detector(Model::Bertier, 3, 2.0);
-    feed(&mut d2, &[0.0, 100.0]);
-    assert_eq!(deadline_after_last(&d2), 143_083_334);
+    assert_eq!(deadline_after_last(&d), 97_916_667);
+    // Threshold 3 triples the variation term only: 1135/12 + 10 ms =
+    // 104.5833 ms.
+    let mut d3 = bertier(3, 3.0, [1.0, 4.0, 0.1]);
+    feed(&mut d3, &[0.0, 100.0]);
+    assert_eq!(deadline_after_last(&d3), 104_583_334);
 }
 
 #[test]
 fn bertier_constants_are_configurable() {
-    // β = 0, φ = 2: α = 2·var = 10 ms after the first heartbeat.
-    let mut d = detector_with(Model::Bertier, 3, 1.0, |b| b.bertier(0.0, 2.0, 0.1));
-    feed(&mut d, &[0.0]);
-    assert_eq!(deadline_after_last(&d), 101_666_667);
+    // β = 0, φ = 2, after the same two heartbeats (delay = var = 5/6 ms):
+    // location 93.75 ms without the delay, scale 2·5/6 = 5/3 ms: deadline
+    // 95.4167 ms (the paper's constants gave 97.9167 above).
+    let mut d = bertier(3, 1.0, [0.0, 2.0, 0.1]);
+    feed(&mut d, &[0.0, 100.0]);
+    assert_eq!(deadline_after_last(&d), 95_416_667);
+    // γ = 0.5 learns half of the error: delay = var = 25/6 ms, deadline
+    // 93.75 + 25/6 + 4·25/6 = 114.5833 ms.
+    let mut d = bertier(3, 1.0, [1.0, 4.0, 0.5]);
+    feed(&mut d, &[0.0, 100.0]);
+    assert_eq!(deadline_after_last(&d), 114_583_334);
 }
 
 #[test]

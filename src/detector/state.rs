@@ -21,6 +21,13 @@ use std::time::Duration;
 
 #[cfg(feature = "tools")]
 mod replay;
+/// The model's history in `extra`, for models that keep one (a function of
+/// the field, so that the window can be borrowed beside it).
+#[inline]
+fn history_mut(extra: &mut Option<Box<Extra>>) -> Option<&mut History> {
+    extra.as_deref_mut()?.history.as_mut()
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -273,7 +280,10 @@ impl State {
             self.clear();
             if params.config.bootstrap() == Bootstrap::Seeds {
                 for seed in params.seeds() {
-                    self.push(seed, None);
+                    if let Some(history) = history_mut(&mut self.extra) {
+                        history.before_seed(&self.window, seed);
+                    }
+                    self.window.push(seed);
                 }
             }
             self.started = true;
@@ -325,11 +335,7 @@ impl State {
     /// `steps` sending periods long if the sequence numbers said so.
     #[inline]
     pub(super) fn push(&mut self, micros: u32, steps: Option<u64>) {
-        if let Some(Extra {
-            history: Some(history),
-            ..
-        }) = self.extra.as_deref_mut()
-        {
+        if let Some(history) = history_mut(&mut self.extra) {
             history.before_push(&self.window, micros, steps);
         }
         self.window.push(micros);

@@ -167,6 +167,12 @@ impl Lag {
         *self = Lag::new(self.span as usize, self.period_us, self.fixed_period);
     }
 
+    /// The configured sending period `P`, in microseconds.
+    #[inline]
+    pub(crate) fn configured_period_micros(&self) -> f64 {
+        self.period_us as f64
+    }
+
     /// The sending period `η` in microseconds: `P` with a fixed period,
     /// else `Σx / Σs` over the span (0 for an empty span).
     #[inline]

@@ -70,13 +70,25 @@ impl History {
     /// periods long if the sender's sequence numbers said so.
     #[inline]
     pub(crate) fn before_push(&mut self, window: &Window, x: u32, steps: Option<u64>) {
+        self.before_push_of(window, x, steps, true);
+    }
+
+    /// Keeps up with a bootstrap seed about to be pushed into `window`: as
+    /// [`History::before_push`], but a seed is not a heartbeat, so Bertier's
+    /// estimates learn no prediction error from it.
+    pub(crate) fn before_seed(&mut self, window: &Window, x: u32) {
+        self.before_push_of(window, x, None, false);
+    }
+
+    #[inline]
+    fn before_push_of(&mut self, window: &Window, x: u32, steps: Option<u64>, heartbeat: bool) {
         match self {
             History::Chen(lag) => lag.before_push(window, x, steps),
             History::TwoWindow { long, short } => {
                 long.before_push(window, x, steps);
                 short.before_push(window, x, steps);
             }
-            History::Bertier(b) => b.before_push(window, x, steps),
+            History::Bertier(b) => b.before_push(window, x, steps, heartbeat),
             History::Empirical(sorted) => {
                 let slot = window.next_slot();
                 if window.next_evicted().is_some() {

@@ -19,7 +19,7 @@
 //! | [`Model::Exponential`] | pause | max(mean, min σ) | max(y, 0) / ln 10 |
 //! | [`Model::Chen`] | expected arrival + pause | 1 ms | max(y, 0) |
 //! | [`Model::TwoWindow`] | later of two expected arrivals + pause | 1 ms | max(y, 0) |
-//! | [`Model::Bertier`] | expected arrival + pause | max(α, min σ) | max(y, 0) |
+//! | [`Model::Bertier`] | expected arrival + β·delay + pause | max(φ·var, min σ) | max(y, 0) |
 //! | [`Model::Deadline`] | interval + pause = `T` | `T` | 1 + y (= silence / `T`, computed as that quotient) |
 //!
 //! [`Model::Empirical`] is the exception: its phi is read off the sorted
@@ -119,8 +119,10 @@ pub enum Model {
     /// a margin α that adapts to the prediction error like TCP's timeout
     /// (constants β, φ, γ set with [`bertier`](crate::ConfigBuilder::bertier)).
     ///
-    /// Its level is the silence past the expected arrival and the pause in
-    /// units of α, so threshold 1 is the published detector.
+    /// Its level is the silence past the expected arrival, the delay
+    /// correction `β·delay` and the pause, in units of the variation term
+    /// `φ·var`: threshold 1 is the published detector, `EA + α`, and other
+    /// thresholds scale the variation term only.
     Bertier,
     /// The empirical accrual detector of Satzger et al. (2007): phi from the
     /// fraction of recorded intervals at least as long as the silence, with
@@ -176,8 +178,8 @@ impl Model {
 
     /// Whether the threshold is a phi value (−log10 of a probability), as
     /// opposed to a margin: milliseconds for [`Model::Chen`] and
-    /// [`Model::TwoWindow`], multiples of the adaptive margin for
-    /// [`Model::Bertier`], multiples of the timeout for [`Model::Deadline`].
+    /// [`Model::TwoWindow`], multiples of the variation term of
+    /// [`Model::Bertier`]'s margin, multiples of the timeout for [`Model::Deadline`].
     pub const fn is_accrual(self) -> bool {
         matches!(
             self,

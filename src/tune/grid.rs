@@ -34,8 +34,8 @@ pub const DEFAULT_MARGIN_MULTIPLES: [f64; 14] = [
     0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0, 9.0, 11.0, 15.0,
 ];
 
-/// Default thresholds of [`Model::Bertier`]: multiples of its adaptive
-/// margin (1 is the published detector).
+/// Default thresholds of [`Model::Bertier`]: multiples of the variation
+/// term of its margin (1 is the published detector).
 pub const DEFAULT_BERTIER_THRESHOLDS: [f64; 15] = [
     0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0,
 ];

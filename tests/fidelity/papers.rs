@@ -199,13 +199,17 @@ impl TwoWindow {
 /// delay ← delay + γ·error
 /// var   ← var + γ·(|error| − var)
 /// α     = β·delay + φ·var
-/// τ     = EA_{k+1} + scale·α
+/// τ     = EA_{k+1} + α
 /// ```
 ///
-/// `delay` and `var` start at zero. `scale` is 1 in the paper; the engine
-/// uses it as its threshold, to draw the detector as a curve. α can be
+/// `delay` and `var` start at zero, and the error is learnt from the second
+/// heartbeat on (its prediction is one period after the first). α can be
 /// negative (a sender whose heartbeats keep coming early): the paper then
 /// expects the next one before EA.
+///
+/// The paper has no threshold. To draw the detector as a curve the engine
+/// scales the variation term only, `τ = EA + β·delay + scale·φ·var`, which
+/// is the paper's τ at scale 1; [`Bertier::freshness_points`] does the same.
 #[derive(Clone, Copy, Debug)]
 pub struct Bertier {
     pub window: usize,
@@ -213,22 +217,11 @@ pub struct Bertier {
     pub beta: f64,
     pub phi: f64,
     pub gamma: f64,
-    /// The two rules by which the engine departs from the paper, each
-    /// switchable alone to measure what it does: [`Bertier::paper`] has
-    /// both off.
-    pub engine_rules: BertierEngineRules,
-}
-
-/// The engine's departures from Bertier et al., as found by comparing the
-/// two (`tests/fidelity.rs`).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct BertierEngineRules {
-    /// The error of the second heartbeat, predicted one period after the
-    /// first, is not learnt: the engine's window is still empty then.
-    pub skip_first_error: bool,
-    /// The margin is at least this (the engine's σ floor), so never
-    /// negative; `None` in the paper.
-    pub margin_floor_ms: Option<f64>,
+    /// A floor on the variation term `φ·var` when it scales the silence
+    /// (the paper has none; `var` is zero until the first error is learnt,
+    /// and the engine's σ floor keeps its scale positive then, as
+    /// [`Phi::min_std_ms`] does for phi).
+    pub min_variation_ms: f64,
 }
 
 impl Bertier {
@@ -240,21 +233,17 @@ impl Bertier {
             beta: 1.0,
             phi: 4.0,
             gamma: 0.1,
-            engine_rules: BertierEngineRules::default(),
+            min_variation_ms: 0.0,
         }
     }
 
-    /// The margins `α` after each arrival, which do not depend on the scale.
-    pub fn margins(&self, trace: &[Heartbeat]) -> Vec<f64> {
-        let first_learnt = if self.engine_rules.skip_first_error {
-            2
-        } else {
-            1
-        };
+    /// `(β·delay, φ·var)` after each arrival, which do not depend on the
+    /// scale.
+    pub fn terms(&self, trace: &[Heartbeat]) -> Vec<(f64, f64)> {
         let (mut delay, mut var) = (0.0_f64, 0.0_f64);
         (0..trace.len())
             .map(|k| {
-                if k >= first_learnt {
+                if k >= 1 {
                     let predicted = expected_arrival(
                         last(trace, k - 1, self.window),
                         self.eta_ms,
@@ -264,22 +253,25 @@ impl Bertier {
                     delay += self.gamma * error;
                     var += self.gamma * (error.abs() - var);
                 }
-                let alpha = self.beta * delay + self.phi * var;
-                match self.engine_rules.margin_floor_ms {
-                    Some(floor) => alpha.max(floor),
-                    None => alpha,
-                }
+                (self.beta * delay, self.phi * var)
             })
             .collect()
     }
 
+    /// The margins `α = β·delay + φ·var` after each arrival.
+    pub fn margins(&self, trace: &[Heartbeat]) -> Vec<f64> {
+        self.terms(trace).iter().map(|(d, v)| d + v).collect()
+    }
+
     pub fn freshness_points(&self, trace: &[Heartbeat], scale: f64) -> Vec<f64> {
-        let margins = self.margins(trace);
+        let terms = self.terms(trace);
         (0..trace.len())
             .map(|k| {
                 let next = trace[k].seq + 1;
+                let (delay, variation) = terms[k];
                 expected_arrival(last(trace, k, self.window), self.eta_ms, next)
-                    + scale * margins[k]
+                    + delay
+                    + scale * variation.max(self.min_variation_ms)
             })
             .collect()
     }
