@@ -14,6 +14,7 @@
 //! 100 ms, no acceptable pause, σ floor 1 ns unless a variant says
 //! otherwise, 2W-FD's short window 1, Bertier's β 1, φ 4, γ 0.1.
 
+#[allow(dead_code)] // Shared with the tests, which use all of it.
 #[path = "../tests/fidelity/papers.rs"]
 mod papers;
 
@@ -52,7 +53,8 @@ fn heartbeats(rows: &[(u64, u64)]) -> Vec<Heartbeat> {
 /// σ floor.
 struct Variant {
     name: &'static str,
-    learning: Learning,
+    /// `None`: the model's default.
+    learning: Option<Learning>,
     period: Period,
     bootstrap: Bootstrap,
     seqs: bool,
@@ -61,10 +63,10 @@ struct Variant {
 
 const NS: Duration = Duration::from_nanos(1);
 
-const VARIANTS: [Variant; 9] = [
+const VARIANTS: [Variant; 10] = [
     Variant {
         name: "engine paper mode",
-        learning: Learning::All,
+        learning: Some(Learning::All),
         period: Period::Fixed,
         bootstrap: Bootstrap::Growing,
         seqs: true,
@@ -72,7 +74,7 @@ const VARIANTS: [Variant; 9] = [
     },
     Variant {
         name: "paper mode but skip-suspected",
-        learning: Learning::SkipSuspected,
+        learning: Some(Learning::SkipSuspected),
         period: Period::Fixed,
         bootstrap: Bootstrap::Growing,
         seqs: true,
@@ -80,7 +82,7 @@ const VARIANTS: [Variant; 9] = [
     },
     Variant {
         name: "paper mode but period estimated",
-        learning: Learning::All,
+        learning: Some(Learning::All),
         period: Period::Estimated,
         bootstrap: Bootstrap::Growing,
         seqs: true,
@@ -88,7 +90,7 @@ const VARIANTS: [Variant; 9] = [
     },
     Variant {
         name: "paper mode but seeds",
-        learning: Learning::All,
+        learning: Some(Learning::All),
         period: Period::Fixed,
         bootstrap: Bootstrap::Seeds,
         seqs: true,
@@ -96,7 +98,7 @@ const VARIANTS: [Variant; 9] = [
     },
     Variant {
         name: "paper mode but no seq",
-        learning: Learning::All,
+        learning: Some(Learning::All),
         period: Period::Fixed,
         bootstrap: Bootstrap::Growing,
         seqs: false,
@@ -104,7 +106,7 @@ const VARIANTS: [Variant; 9] = [
     },
     Variant {
         name: "paper mode but estimated; no seq",
-        learning: Learning::All,
+        learning: Some(Learning::All),
         period: Period::Estimated,
         bootstrap: Bootstrap::Growing,
         seqs: false,
@@ -112,7 +114,7 @@ const VARIANTS: [Variant; 9] = [
     },
     Variant {
         name: "default rules; seq",
-        learning: Learning::SkipSuspected,
+        learning: None,
         period: Period::Estimated,
         bootstrap: Bootstrap::Seeds,
         seqs: true,
@@ -120,7 +122,15 @@ const VARIANTS: [Variant; 9] = [
     },
     Variant {
         name: "default rules; no seq",
-        learning: Learning::SkipSuspected,
+        learning: None,
+        period: Period::Estimated,
+        bootstrap: Bootstrap::Seeds,
+        seqs: false,
+        min_std: NS,
+    },
+    Variant {
+        name: "default rules but skip-suspected; no seq",
+        learning: Some(Learning::SkipSuspected),
         period: Period::Estimated,
         bootstrap: Bootstrap::Seeds,
         seqs: false,
@@ -128,7 +138,7 @@ const VARIANTS: [Variant; 9] = [
     },
     Variant {
         name: "default rules; no seq; min sigma 10 ms",
-        learning: Learning::SkipSuspected,
+        learning: None,
         period: Period::Estimated,
         bootstrap: Bootstrap::Seeds,
         seqs: false,
@@ -137,7 +147,11 @@ const VARIANTS: [Variant; 9] = [
 ];
 
 fn engine(model: Model, threshold: f64, v: &Variant, rows: &[(u64, u64)]) -> Vec<f64> {
-    let config = Config::builder()
+    let builder = match v.learning {
+        Some(learning) => Config::builder().learning(learning),
+        None => Config::builder(),
+    };
+    let config = builder
         .model(model)
         .threshold(threshold)
         .max_sample_size(999)
@@ -146,7 +160,6 @@ fn engine(model: Model, threshold: f64, v: &Variant, rows: &[(u64, u64)]) -> Vec
         .min_std_deviation(v.min_std)
         .short_window(1)
         .bertier(1.0, 4.0, 0.1)
-        .learning(v.learning)
         .period(v.period)
         .bootstrap(v.bootstrap)
         .build()

@@ -18,7 +18,7 @@
 //! | [`first_heartbeat_estimate`](ConfigBuilder::first_heartbeat_estimate) | 1 s | the interval assumed until real ones are learnt |
 //! | [`model`](ConfigBuilder::model) | [`Model::Normal`] | see [`Model`] |
 //! | [`interval_warning_fraction`](ConfigBuilder::interval_warning_fraction) | 2/3 | an interval above this fraction of the pause is flagged |
-//! | [`learning`](ConfigBuilder::learning) | [`Learning::SkipSuspected`] | skip: one outage does not inflate the statistics; all: the papers' rule |
+//! | [`learning`](ConfigBuilder::learning) | [`Learning::SkipSuspected`]; [`Learning::All`] for Chen | skip: one outage does not inflate the statistics; all: the papers' rule |
 //! | [`period`](ConfigBuilder::period) | [`Period::Estimated`] | Chen, 2W-FD, Bertier: estimated follows the sender; fixed is Chen's paper |
 //! | [`bootstrap`](ConfigBuilder::bootstrap) | [`Bootstrap::Seeds`] | seeds: Akka's two seed intervals; growing: the papers' window of real intervals only |
 //!
@@ -98,9 +98,11 @@ struct ConfigFields {
     /// Bertier's β, φ, γ.
     #[cfg_attr(feature = "serde", serde(default = "default_bertier"))]
     bertier: [f64; 3],
-    /// Which intervals are learnt (absent from older snapshots: today's rule).
-    #[cfg_attr(feature = "serde", serde(default))]
-    learning: Learning,
+    /// Which intervals are learnt; `None`: the model's default
+    /// ([`Learning::default_for`]). Absent from older snapshots, written
+    /// when Akka's rule was every model's default: that rule.
+    #[cfg_attr(feature = "serde", serde(default = "legacy_learning"))]
+    learning: Option<Learning>,
     /// The margin models' sending period.
     #[cfg_attr(feature = "serde", serde(default))]
     period: Period,
@@ -117,6 +119,11 @@ fn default_short_window() -> usize {
 #[cfg(feature = "serde")]
 fn default_bertier() -> [f64; 3] {
     DEFAULT_BERTIER
+}
+
+#[cfg(feature = "serde")]
+fn legacy_learning() -> Option<Learning> {
+    Some(Learning::SkipSuspected)
 }
 
 impl Default for Config {
@@ -174,7 +181,7 @@ impl Config {
                 interval_warning_fraction: 2.0 / 3.0,
                 short_window: DEFAULT_SHORT_WINDOW,
                 bertier: DEFAULT_BERTIER,
-                learning: Learning::SkipSuspected,
+                learning: None,
                 period: Period::Estimated,
                 bootstrap: Bootstrap::Seeds,
             },
@@ -234,9 +241,12 @@ impl Config {
         self.fields.bertier
     }
 
-    /// Which intervals the window learns (see [`Learning`]).
+    /// Which intervals the window learns: the one set, else the model's
+    /// default (see [`Learning::default_for`]).
     pub fn learning(&self) -> Learning {
-        self.fields.learning
+        self.fields
+            .learning
+            .unwrap_or(Learning::default_for(self.fields.model))
     }
 
     /// The sending period of the margin models (see [`Period`]).

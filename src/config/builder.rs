@@ -122,11 +122,12 @@ impl ConfigBuilder {
         self
     }
 
-    /// Which intervals the window learns (default
-    /// [`Learning::SkipSuspected`], Akka's rule; [`Learning::All`] is the
-    /// papers'). See [`Learning`] for the trade-off.
+    /// Which intervals the window learns (default: the model's,
+    /// [`Learning::default_for`]: [`Learning::All`], the papers' rule, for
+    /// Chen's detector, [`Learning::SkipSuspected`], Akka's, for the
+    /// others). See [`Learning`] for the trade-off.
     pub fn learning(mut self, learning: Learning) -> Self {
-        self.fields.learning = learning;
+        self.fields.learning = Some(learning);
         self
     }
 

@@ -29,8 +29,9 @@ pub fn rust_builder(candidate: &Candidate, base: &Config) -> Option<String> {
         return None;
     };
     let mut rules = String::new();
-    if base.learning() != Learning::default() {
-        rules += &format!(".learning(Learning::{:?})", base.learning());
+    let learning = learning_of(base, model);
+    if learning != Learning::default_for(model) {
+        rules += &format!(".learning(Learning::{learning:?})");
     }
     if base.period() != Period::default() {
         rules += &format!(".period(Period::{:?})", base.period());
@@ -61,7 +62,16 @@ pub fn rust_builder(candidate: &Candidate, base: &Config) -> Option<String> {
 /// rule and bootstrap seeds), without which their keys would not describe
 /// the configuration scored.
 fn jvm_rules(base: &Config) -> bool {
-    base.learning() == Learning::SkipSuspected && base.bootstrap() == Bootstrap::Seeds
+    learning_of(base, Model::Akka) == Learning::SkipSuspected
+        && base.bootstrap() == Bootstrap::Seeds
+}
+
+/// The learning rule of `base` with `model`: the one set, else the model's.
+fn learning_of(base: &Config, model: Model) -> Learning {
+    base.to_builder()
+        .model(model)
+        .build()
+        .map_or(base.learning(), |c| c.learning())
 }
 
 /// The candidate as Akka's failure-detector keys (Pekko's are the same

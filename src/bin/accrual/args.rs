@@ -41,9 +41,9 @@ pub(crate) struct DetectorArgs {
 pub(crate) struct RuleArgs {
     /// Which intervals the window learns: `skip-suspected` (Akka's: not an
     /// interval that ends a suspicion, never two in a row) or `all` (the
-    /// papers').
-    #[arg(long, value_parser = parse_setting::<Learning>, default_value = "skip-suspected")]
-    pub(crate) learning: Learning,
+    /// papers') [default: all for chen, skip-suspected for the others].
+    #[arg(long, value_parser = parse_setting::<Learning>)]
+    pub(crate) learning: Option<Learning>,
     /// The sending period of chen, 2w-fd and bertier: `estimated` (Σx/Σs
     /// over the window) or `fixed` (the first interval, as in Chen's
     /// paper).
@@ -79,8 +79,11 @@ impl RuleArgs {
     /// builder's).
     pub(crate) fn apply(&self, builder: ConfigBuilder) -> ConfigBuilder {
         let [beta, phi, gamma] = Config::default().bertier();
+        let builder = match self.learning {
+            Some(learning) => builder.learning(learning),
+            None => builder,
+        };
         builder
-            .learning(self.learning)
             .period(self.period)
             .bootstrap(self.bootstrap)
             .bertier(
