@@ -508,7 +508,7 @@ impl State {
     /// The instant a silence of `elapsed_ns` (the first to reach
     /// `y_threshold`, or `u64::MAX` for none) ends, if it is a real
     /// crossing that ends on the axis.
-    #[cold]
+    #[inline]
     fn on_axis(&self, params: &Params, elapsed_ns: u64, y_threshold: f64) -> Option<Timestamp> {
         let at = self.last_ns.checked_add(elapsed_ns)?;
         (elapsed_ns < u64::MAX || self.reaches(params, y_threshold, u64::MAX))
