@@ -149,3 +149,60 @@ proptest! {
         agree_at(&d, Timestamp::from_nanos(probe), "anywhere")?;
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn monitor_levels_and_events_agree_with_phi_at_huge_timestamps(
+        model in model(),
+        mut thresholds in prop::collection::vec(prop_oneof![0.5f64..20.0, 20.0f64..1e6], 1..4),
+        starts in prop::collection::vec(
+            prop_oneof![0u64..1_000, (u64::MAX - (1 << 50))..u64::MAX, any::<u64>()],
+            1..4,
+        ),
+        gap in prop_oneof![1u64..10_000_000_000, 1u64..(1 << 62)],
+        ticks in prop::collection::vec(any::<u64>(), 1..6),
+    ) {
+        thresholds.sort_by(f64::total_cmp);
+        thresholds.dedup();
+        let m: Monitor<usize> = Monitor::builder()
+            .config(Config::builder().model(model).build().unwrap())
+            .thresholds(thresholds.iter().copied())
+            .no_pause_guard()
+            .build()
+            .unwrap();
+        let rx = m.subscribe();
+        let mut latest = 0;
+        for (peer, &start) in starts.iter().enumerate() {
+            m.heartbeat(&peer, Timestamp::from_nanos(start)).unwrap();
+            let second = start.saturating_add(gap);
+            m.heartbeat(&peer, Timestamp::from_nanos(second)).unwrap();
+            latest = latest.max(second);
+        }
+        // Ticks from the last heartbeat on, ending at the end of the axis.
+        let mut times: Vec<u64> = ticks.iter().map(|&t| latest.saturating_add(t % (1 << 63))).collect();
+        times.push(u64::MAX);
+        times.sort_unstable();
+        for &now in &times {
+            let now = Timestamp::from_nanos(now);
+            m.tick(now);
+            for peer in 0..starts.len() {
+                let phi = m.phi(&peer, now).unwrap();
+                let crossed = m.thresholds().iter().filter(|&&t| phi >= t).count();
+                prop_assert_eq!(m.level(&peer), Some(crossed), "peer {} at {:?}, phi {}", peer, now, phi);
+                for level in 0..m.thresholds().len() {
+                    let due = m.level_deadline(&peer, level).is_some_and(|d| d <= now);
+                    prop_assert_eq!(due, level < crossed, "level {} of peer {} at {:?}", level, peer, now);
+                }
+            }
+        }
+        // Each suspicion carries the phi that caused it: at `at`, for the
+        // state then (before the heartbeat, for one a heartbeat caught up).
+        for event in rx.try_iter() {
+            if let Event::Suspected(s) = event {
+                prop_assert!(s.phi >= s.threshold, "{:?}", s);
+            }
+        }
+    }
+}
