@@ -78,8 +78,8 @@ use std::time::{Duration, Instant};
 /// (microseconds), `1.500000s`; a precision sets the decimals (`{:.3}` gives
 /// `1.500s`, `{:.9}` every nanosecond). Digits past the precision are
 /// truncated, as a clock shows them. Seconds rather than days and hours:
-/// the origin is arbitrary (a day before the first `Instant` conversion for
-/// live timestamps), so what a reader does with two logged timestamps is
+/// the origin is arbitrary (about 146 years before the first `Instant`
+/// conversion for live timestamps, see [`Timestamp::from_instant`]), so what a reader does with two logged timestamps is
 /// subtract them, which plain seconds make easy, and a `1d 02:03:04`
 /// form would look like a time of day that it is not. A fixed number of
 /// decimals keeps log columns aligned. `Debug` stays the raw nanoseconds.
@@ -111,23 +111,32 @@ impl Timestamp {
 
     /// A timestamp from a fractional number of milliseconds, as found in traces.
     ///
-    /// The value is rounded to the nearest nanosecond.
+    /// The value is rounded to the nearest nanosecond, so `0.0000004` ms is
+    /// [`Timestamp::ZERO`].
     ///
     /// # Errors
     ///
     /// [`InvalidTimestamp`] if `millis` is NaN, infinite, negative, or beyond
-    /// [`Timestamp::MAX`].
+    /// [`Timestamp::MAX`] (about 1.8e13 ms, 584 years). Negative means below
+    /// zero, however little: `-0.0000001` is refused although it would
+    /// round to zero, because a time before the origin is a fault in
+    /// whatever produced it (a clock read against the wrong origin, a sign
+    /// lost in a subtraction), and rounding would hide it for small values
+    /// only. Negative zero (`-0.0`) equals zero and is accepted as zero.
     ///
     /// ```
     /// use accrual::Timestamp;
     /// assert_eq!(Timestamp::try_from_millis_f64(1.25).unwrap().as_nanos(), 1_250_000);
     /// assert!(Timestamp::try_from_millis_f64(-1.0).is_err());
+    /// assert!(Timestamp::try_from_millis_f64(-0.0000001).is_err());
     /// assert!(Timestamp::try_from_millis_f64(f64::NAN).is_err());
     /// ```
     pub fn try_from_millis_f64(millis: f64) -> Result<Self, InvalidTimestamp> {
         let nanos = (millis * 1e6).round();
-        // `u64::MAX as f64` rounds up to 2^64, so `<` (not `<=`) keeps the cast exact.
-        if millis.is_finite() && nanos >= 0.0 && nanos < u64::MAX as f64 {
+        // The sign is tested on `millis`, not on the rounded `nanos`, which
+        // is -0.0 (and so `>= 0.0`) for every tiny negative. `u64::MAX as
+        // f64` rounds up to 2^64, so `<` (not `<=`) keeps the cast exact.
+        if millis.is_finite() && millis >= 0.0 && nanos < u64::MAX as f64 {
             Ok(Timestamp(nanos as u64))
         } else {
             Err(InvalidTimestamp { millis })
@@ -138,13 +147,51 @@ impl Timestamp {
     /// [`Instant`] conversions.
     ///
     /// The origin is fixed the first time any `Instant` is converted (or
-    /// [`Timestamp::now`] is called) and lies far enough in the past that
-    /// instants captured earlier in the process still map to distinct,
-    /// correctly ordered timestamps.
+    /// [`Timestamp::now`] is called): 2^62 ns (about 146 years) before that
+    /// moment, or the earliest instant the platform can represent if that
+    /// is later (on Windows, where `Instant` cannot go below the clock's
+    /// zero, which is then the earliest instant the clock can ever show).
+    /// So every instant a process has read from its clock, at any time
+    /// before or after its first conversion, converts to its true offset:
+    /// distinct instants stay distinct, with their spacing exact to the
+    /// nanosecond. The axis still reaches about 438 years past the first
+    /// conversion.
+    ///
+    /// Only an instant outside the axis (built by arithmetic more than 146
+    /// years before the first conversion, or beyond [`Timestamp::MAX`])
+    /// saturates, to [`Timestamp::ZERO`] or [`Timestamp::MAX`];
+    /// [`Timestamp::checked_from_instant`] returns `None` for it instead.
+    ///
+    /// Live timestamps are therefore large numbers (about 4.6e18 ns).
+    /// Nothing in the crate minds (it subtracts timestamps before any
+    /// floating-point arithmetic), but a caller who prints a live timestamp
+    /// as `f64` nanoseconds loses the last few hundred of them.
     pub fn from_instant(instant: Instant) -> Self {
         let origin = process_origin();
         let nanos = instant.saturating_duration_since(origin).as_nanos();
         Timestamp(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+
+    /// [`Timestamp::from_instant`], or `None` for an instant before the
+    /// process-wide origin or past [`Timestamp::MAX`], which that function
+    /// saturates.
+    ///
+    /// ```
+    /// use accrual::Timestamp;
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let now = Instant::now();
+    /// // A week before: on the axis, at its true offset.
+    /// let week_ago = now.checked_sub(Duration::from_secs(7 * 86_400));
+    /// if let Some(week_ago) = week_ago {
+    ///     let (t0, t1) = (Timestamp::from(week_ago), Timestamp::from(now));
+    ///     assert_eq!(t1 - t0, Duration::from_secs(7 * 86_400));
+    ///     assert_eq!(Timestamp::checked_from_instant(week_ago), Some(t0));
+    /// }
+    /// ```
+    pub fn checked_from_instant(instant: Instant) -> Option<Self> {
+        let nanos = instant.checked_duration_since(process_origin())?.as_nanos();
+        u64::try_from(nanos).ok().map(Timestamp)
     }
 
     /// The current time of the monotonic clock, as a timestamp against the
@@ -224,7 +271,7 @@ impl Timestamp {
     /// `Instant`. A replayed timestamp built from a number
     /// ([`Timestamp::from_millis`] and the like) is converted all the same,
     /// relative to the process origin, so it lands somewhere in this
-    /// process's past (the origin lies up to a day before the first
+    /// process's past (the origin lies about 146 years before the first
     /// conversion) and a timer armed on it fires at once. No test can tell
     /// the two kinds apart: a `Timestamp` is a number either way.
     ///
@@ -319,21 +366,39 @@ pub(crate) fn duration_nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
+/// How far before the first conversion the process-wide origin lies, at
+/// most: 2^62 ns, about 146 years. Far enough that no instant a process can
+/// read from its clock (which starts at boot) falls before it, near enough
+/// that the axis keeps three quarters of its 584 years for the future.
+const ORIGIN_REACH_NS: u64 = 1 << 62;
+
 /// The origin shared by every `Instant` conversion in this process.
 fn process_origin() -> Instant {
     static ORIGIN: OnceLock<Instant> = OnceLock::new();
-    *ORIGIN.get_or_init(|| {
-        let now = Instant::now();
-        // Reach back so that instants captured before the first conversion
-        // (a receive time taken just before the first heartbeat call) still
-        // convert to their true offsets instead of collapsing onto zero. Not
-        // every platform can represent an instant a day before boot, hence
-        // the fallbacks.
-        [86_400, 3_600, 60, 1]
-            .iter()
-            .find_map(|&secs| now.checked_sub(Duration::from_secs(secs)))
-            .unwrap_or(now)
-    })
+    *ORIGIN.get_or_init(|| earliest_within(Instant::now(), ORIGIN_REACH_NS))
+}
+
+/// The earliest instant at most `reach_ns` before `now` that the platform
+/// can represent. Instants on Linux and macOS reach back centuries; on
+/// Windows they stop at the clock's zero, found here by bisection (about
+/// 62 steps, once per process). Reachability is monotone: if `now − d`
+/// exists, so does `now − d'` for every `d' < d`.
+fn earliest_within(now: Instant, reach_ns: u64) -> Instant {
+    let back = |nanos: u64| now.checked_sub(Duration::from_nanos(nanos));
+    if let Some(origin) = back(reach_ns) {
+        return origin;
+    }
+    // Invariant: `back(reachable)` exists and `back(unreachable)` does not.
+    let (mut reachable, mut unreachable) = (0, reach_ns);
+    while unreachable - reachable > 1 {
+        let mid = reachable + (unreachable - reachable) / 2;
+        if back(mid).is_some() {
+            reachable = mid;
+        } else {
+            unreachable = mid;
+        }
+    }
+    back(reachable).unwrap_or(now)
 }
 
 /// A fractional millisecond value that is not a valid [`Timestamp`].
@@ -348,7 +413,7 @@ impl fmt::Display for InvalidTimestamp {
         write!(
             f,
             "invalid timestamp {} ms: expected a finite, non-negative number of milliseconds \
-             below 1.8e16",
+             below 1.8e13 (584 years)",
             self.millis
         )
     }
@@ -462,6 +527,47 @@ mod tests {
             Timestamp::try_from_millis_f64(0.0000004).unwrap(),
             Timestamp::ZERO
         );
+    }
+
+    #[test]
+    fn tiny_negative_millis_are_refused_not_rounded_to_zero() {
+        // -1e-7 ms is -0.1 ns: it rounds to -0.0, which compares `>= 0.0`;
+        // before the sign was tested on the input, this gave Timestamp(0).
+        for tiny in [-1e-7, -4e-7, -f64::MIN_POSITIVE, -5e-324] {
+            let err = Timestamp::try_from_millis_f64(tiny).unwrap_err();
+            assert_eq!(err.millis, tiny);
+        }
+        // Negative zero is zero.
+        assert_eq!(Timestamp::try_from_millis_f64(-0.0), Ok(Timestamp::ZERO));
+    }
+
+    #[test]
+    fn the_largest_millis_below_the_axis_end_are_accepted() {
+        // u64::MAX ns = 18 446 744 073 709.551615 ms; the f64 just below
+        // 2^64 ns as milliseconds is accepted, 2^64 ns itself is not.
+        assert!(Timestamp::try_from_millis_f64(1.844_674_407_370_9e13).is_ok());
+        assert!(Timestamp::try_from_millis_f64(1.844_674_407_371e13).is_err());
+        let message = Timestamp::try_from_millis_f64(1e15)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("below 1.8e13"), "{message}");
+    }
+
+    #[test]
+    fn an_unreachable_origin_falls_back_to_the_earliest_representable_instant() {
+        let now = Instant::now();
+        // Where the platform can go back the whole reach, the origin is
+        // exactly that far back.
+        if let Some(far) = now.checked_sub(Duration::from_nanos(ORIGIN_REACH_NS)) {
+            assert_eq!(earliest_within(now, ORIGIN_REACH_NS), far);
+        }
+        // Otherwise (or for any reach): never later than now, and never
+        // more than the reach before it.
+        for reach in [0, 1, 1_000, 86_400_000_000_000, u64::MAX] {
+            let origin = earliest_within(now, reach);
+            assert!(origin <= now);
+            assert!(now.duration_since(origin) <= Duration::from_nanos(reach));
+        }
     }
 
     #[test]

@@ -65,6 +65,53 @@ fn arithmetic_saturates_at_both_ends_and_checked_variants_say_so() {
 }
 
 #[test]
+fn instants_long_before_the_first_conversion_keep_their_spacing() {
+    // A service that stored receive instants for months (or years) before
+    // it built its first detector: each converts to its true offset. With
+    // an origin a day before the first conversion, all of these collapsed
+    // onto Timestamp::ZERO.
+    let now = Instant::now();
+    let now_t = Timestamp::from(now);
+    for days in [2_u64, 30, 400, 10 * 366] {
+        let back = Duration::from_secs(days * 86_400);
+        // Windows' Instant cannot go before the clock's zero (boot).
+        let Some(old) = now.checked_sub(back) else {
+            continue;
+        };
+        let (t0, t1) = (
+            Timestamp::from(old),
+            Timestamp::from(old + Duration::from_nanos(1)),
+        );
+        assert_eq!(t1 - t0, Duration::from_nanos(1), "{days} days back");
+        assert_eq!(now_t - t0, back, "{days} days back");
+        assert_eq!(Timestamp::checked_from_instant(old), Some(t0));
+        assert_eq!(t0.to_instant(), Some(old));
+    }
+}
+
+#[test]
+fn instants_off_the_axis_saturate_or_are_refused() {
+    let origin = Timestamp::ZERO
+        .to_instant()
+        .expect("the origin is an instant");
+    if let Some(before) = origin.checked_sub(Duration::from_nanos(1)) {
+        assert_eq!(Timestamp::from(before), Timestamp::ZERO);
+        assert_eq!(Timestamp::checked_from_instant(before), None);
+    }
+    assert_eq!(
+        Timestamp::checked_from_instant(origin),
+        Some(Timestamp::ZERO)
+    );
+    if let Some(end) = Timestamp::MAX.to_instant() {
+        assert_eq!(Timestamp::checked_from_instant(end), Some(Timestamp::MAX));
+        if let Some(past) = end.checked_add(Duration::from_nanos(1)) {
+            assert_eq!(Timestamp::from(past), Timestamp::MAX);
+            assert_eq!(Timestamp::checked_from_instant(past), None);
+        }
+    }
+}
+
+#[test]
 fn now_is_on_the_same_origin_as_instant_conversions() {
     let before = Instant::now();
     let now = Timestamp::now();

@@ -5,20 +5,21 @@
 //! A heartbeat is settled in the common case by one comparison against the
 //! sure horizon kept in the [`FitCache`] (see the `horizon` module), and
 //! otherwise by the exact availability test; which intervals are learnt is
-//! the `learning` module's rule. Queries fill the cache once per change.
+//! the `learning` module's rule. Queries (`state/query.rs`: phi,
+//! availability, deadlines) fill the cache once per change.
 //! Configuration lives apart, in [`Params`], so that a monitor stores one
 //! copy for all its peers.
 
 use super::cache::FitCache;
-use super::horizon::{micros_saturating, QuickBound};
+use super::horizon::micros_saturating;
 use super::{Arrival, ArrivalKind, HeartbeatError, Params, Stats};
 use crate::config::Bootstrap;
 use crate::model::history::History;
-use crate::model::{Fit, Model};
 use crate::time::Timestamp;
 use crate::window::Window;
 use std::time::Duration;
 
+mod query;
 #[cfg(feature = "tools")]
 mod replay;
 /// The model's history in `extra`, for models that keep one (a function of
@@ -403,116 +404,6 @@ impl State {
             Some(lone) if self.window.is_empty() => (&lone.0, lone.1.as_ref()),
             _ => (&self.window, self.history()),
         }
-    }
-
-    #[inline]
-    pub(crate) fn fit(&self, params: &Params) -> Fit {
-        match self.cache.fit() {
-            Some(fit) => fit,
-            None => {
-                let (window, history) = self.sources(params);
-                let fit = params.model.fit(window, history, &params.fit);
-                self.cache.store_fit(&fit);
-                fit
-            }
-        }
-    }
-
-    /// Whether phi after a silence of `elapsed_ns` is below the configured
-    /// threshold: `elapsed_ns` before the deadline, which the empirical
-    /// model answers more cheaply with one phi evaluation than by finding
-    /// the deadline.
-    #[inline]
-    fn below_threshold(&self, params: &Params, elapsed_ns: u64) -> bool {
-        match params.model {
-            Model::Empirical => self.phi_after(params, elapsed_ns) < params.config.threshold(),
-            _ => elapsed_ns < self.deadline_ns(params),
-        }
-    }
-
-    /// Silence at which phi reaches the configured threshold.
-    #[inline]
-    fn deadline_ns(&self, params: &Params) -> u64 {
-        match self.cache.deadline() {
-            Some(d) => d,
-            None => {
-                let d = self.elapsed_at(params, &self.fit(params), params.y_threshold);
-                self.cache.store_deadline(d);
-                d
-            }
-        }
-    }
-
-    #[inline]
-    pub(crate) fn phi(&self, params: &Params, now: Timestamp) -> f64 {
-        let now_ns = now.as_nanos();
-        if !self.monitoring() || now_ns < self.last_ns {
-            return 0.0;
-        }
-        self.phi_after(params, now_ns - self.last_ns)
-    }
-
-    /// Phi after a silence of `elapsed_ns` since the last heartbeat.
-    #[inline]
-    fn phi_after(&self, params: &Params, elapsed_ns: u64) -> f64 {
-        params.model.phi(
-            &self.fit(params),
-            self.sources(params).1,
-            &params.fit,
-            elapsed_ns,
-        )
-    }
-
-    #[inline]
-    pub(crate) fn is_available(&self, params: &Params, now: Timestamp) -> bool {
-        let now_ns = now.as_nanos();
-        if !self.monitoring() || now_ns < self.last_ns {
-            return true;
-        }
-        now_ns - self.last_ns < self.deadline_ns(params)
-    }
-
-    #[inline]
-    pub(crate) fn deadline(&self, params: &Params) -> Option<Timestamp> {
-        self.monitoring().then(|| {
-            Timestamp::from_nanos(self.last_ns).saturating_add_nanos(self.deadline_ns(params))
-        })
-    }
-
-    pub(crate) fn deadline_at(&self, params: &Params, y_threshold: f64) -> Option<Timestamp> {
-        self.monitoring().then(|| {
-            Timestamp::from_nanos(self.last_ns).saturating_add_nanos(self.elapsed_at(
-                params,
-                &self.fit(params),
-                y_threshold,
-            ))
-        })
-    }
-
-    /// The shortest silence at which the model's standardised threshold
-    /// `y_threshold` is reached, given this state's `fit`.
-    #[inline]
-    pub(crate) fn elapsed_at(&self, params: &Params, fit: &Fit, y_threshold: f64) -> u64 {
-        params
-            .model
-            .elapsed_at(fit, self.sources(params).1, &params.fit, y_threshold)
-    }
-
-    pub(crate) fn last_heartbeat(&self) -> Option<Timestamp> {
-        self.monitoring()
-            .then(|| Timestamp::from_nanos(self.last_ns))
-    }
-
-    /// Whether the peer is certainly still available at `now_ns` under the
-    /// threshold `quick` was prepared for: `true` guarantees
-    /// `now_ns < deadline_at(y)`; `false` means "maybe not, ask exactly".
-    /// Costs a few multiplications, no division, square root or fit.
-    #[inline]
-    pub(crate) fn surely_available(&self, quick: &QuickBound, now_ns: u64) -> bool {
-        if !self.monitoring() || now_ns < self.last_ns {
-            return true;
-        }
-        quick.surely_available(now_ns - self.last_ns, &self.window)
     }
 
     /// Back to "not monitoring", keeping the window's allocation (the next

@@ -447,31 +447,17 @@ impl Fit {
     }
 
     /// [`Fit::elapsed_at`] for answers from 2^53 ns on, or never.
+    ///
+    /// Above 2^53 neighbouring integers share an `f64`, so the closed form
+    /// can be off by several of them (by thousands of nanoseconds at a few
+    /// years) and a walk of single nanoseconds cannot repair it: the search
+    /// of [`first_reaching`] settles the answer against `standardise`
+    /// itself, whatever the distance.
     #[cold]
     fn elapsed_at_large(&self, y_threshold: f64, exact: f64) -> u64 {
-        // 2^64 as f64; NaN (excluded by the invariants) also lands here.
-        if exact >= 18_446_744_073_709_551_616.0 || exact.is_nan() {
-            return u64::MAX;
-        }
-        // Above 2^53 every f64 is an integer, so the cast is exact.
-        let mut e = exact as u64;
-        // Bounded: here neighbouring integers may share an f64, and then the
-        // first candidate stands.
-        for _ in 0..4 {
-            if e > 0 && self.standardise(e - 1) >= y_threshold {
-                e -= 1;
-            } else {
-                break;
-            }
-        }
-        for _ in 0..4 {
-            if self.standardise(e) < y_threshold && e < u64::MAX {
-                e += 1;
-            } else {
-                break;
-            }
-        }
-        e
+        // A float-to-integer `as` saturates (NaN, excluded by the
+        // invariants, gives 0), so a guess past the clock is `u64::MAX`.
+        first_reaching(|e| self.standardise(e), y_threshold, exact as u64)
     }
 }
 

@@ -7,7 +7,10 @@
 //! the transitions (they are sent while the peer's shard lock is held, so a
 //! heartbeat thread and the ticking thread cannot reorder them).
 //!
-//! Channels are **unbounded**, and sending never blocks. That is what makes
+//! Channels are **unbounded** (or, from
+//! [`Monitor::subscribe_bounded`](super::Monitor::subscribe_bounded),
+//! bounded with a count of what they drop: `event/bounded.rs`), and sending
+//! never blocks. That is what makes
 //! sending under the shard lock safe: a subscriber that calls back into the
 //! monitor while handling an event (to read a peer's phi, remove it, ...)
 //! can never deadlock with the thread that sent it, because that thread is
@@ -20,10 +23,12 @@
 //! With the `tracing` feature, a monitor can also send every event to
 //! `tracing` as it fans them out (`event/trace.rs`).
 
+mod bounded;
 mod display;
 #[cfg(feature = "tracing")]
 mod trace;
 
+pub use bounded::{Dropped, DroppedEvents};
 pub use display::PhiDisplay;
 
 use crate::detector::Stats;
@@ -53,6 +58,10 @@ pub enum Event<K> {
     ObserverPaused(ObserverPause),
     /// Every peer was forgotten with [`Monitor::reset`](super::Monitor::reset).
     Reset,
+    /// Only on a bounded subscription
+    /// ([`Monitor::subscribe_bounded`](super::Monitor::subscribe_bounded)):
+    /// this many events were dropped here, while the channel was full.
+    Dropped(Dropped),
 }
 
 impl<K> Event<K> {
@@ -63,7 +72,7 @@ impl<K> Event<K> {
             Event::Recovered(e) => Some(&e.peer),
             Event::Removed(e) => Some(&e.peer),
             Event::IntervalWarning(e) => Some(&e.peer),
-            Event::ObserverPaused(_) | Event::Reset => None,
+            Event::ObserverPaused(_) | Event::Reset | Event::Dropped(_) => None,
         }
     }
 }
@@ -177,6 +186,8 @@ struct Subscriber<K> {
     /// The async stream's hook: wakes the task reading this subscription.
     #[cfg(feature = "async")]
     wake: Option<super::stream::Wake>,
+    /// A bounded subscription's loss counts; `None` for an unbounded one.
+    loss: Option<std::sync::Arc<bounded::Loss>>,
 }
 
 impl<K> Default for Subscribers<K> {
@@ -195,15 +206,12 @@ impl<K: Clone> Subscribers<K> {
     /// A new unbounded subscription.
     pub(crate) fn subscribe(&self) -> Receiver<Event<K>> {
         let (sender, receiver) = crossbeam_channel::unbounded();
-        let mut senders = self.senders.write();
-        senders.retain(|s| !s.gone.load(Ordering::Relaxed));
-        senders.push(Subscriber {
+        self.add(
             sender,
-            gone: AtomicBool::new(false),
             #[cfg(feature = "async")]
-            wake: None,
-        });
-        self.count.store(senders.len(), Ordering::Release);
+            None,
+            None,
+        );
         receiver
     }
 
@@ -212,15 +220,27 @@ impl<K: Clone> Subscribers<K> {
     #[cfg(feature = "async")]
     pub(crate) fn subscribe_waking(&self, wake: super::stream::Wake) -> Receiver<Event<K>> {
         let (sender, receiver) = crossbeam_channel::unbounded();
+        self.add(sender, Some(wake), None);
+        receiver
+    }
+
+    /// Adds a subscriber, forgetting those whose receiver was dropped.
+    fn add(
+        &self,
+        sender: Sender<Event<K>>,
+        #[cfg(feature = "async")] wake: Option<super::stream::Wake>,
+        loss: Option<std::sync::Arc<bounded::Loss>>,
+    ) {
         let mut senders = self.senders.write();
         senders.retain(|s| !s.gone.load(Ordering::Relaxed));
         senders.push(Subscriber {
             sender,
             gone: AtomicBool::new(false),
-            wake: Some(wake),
+            #[cfg(feature = "async")]
+            wake,
+            loss,
         });
         self.count.store(senders.len(), Ordering::Release);
-        receiver
     }
 
     /// Whether anyone is subscribed, or events go to `tracing` (relaxed
@@ -251,7 +271,11 @@ impl<K: Clone> Subscribers<K> {
     }
 
     fn deliver(&self, s: &Subscriber<K>, event: Event<K>) {
-        if s.sender.send(event).is_err() {
+        let sent = match &s.loss {
+            None => s.sender.send(event).map_err(drop),
+            Some(loss) => bounded::deliver(&s.sender, loss, event),
+        };
+        if sent.is_err() {
             s.gone.store(true, Ordering::Relaxed);
             self.dead.store(true, Ordering::Relaxed);
         }

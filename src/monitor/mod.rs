@@ -136,7 +136,9 @@ pub use builder::{MonitorBuilder, MonitorError};
 pub use crossbeam_channel::{Receiver, RecvError, RecvTimeoutError, TryRecvError};
 pub use driver::Driver;
 pub use event::PhiDisplay;
-pub use event::{Event, IntervalWarning, ObserverPause, Recovery, Removal, Suspicion};
+pub use event::{
+    Dropped, DroppedEvents, Event, IntervalWarning, ObserverPause, Recovery, Removal, Suspicion,
+};
 pub use guard::PauseGuard;
 pub use query::{Availability, PeerPhi};
 #[cfg(feature = "serde")]
@@ -451,7 +453,9 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
     }
 
     /// A new subscription to every [`Event`] from now on (an unbounded
-    /// channel: read it, or drop the receiver to unsubscribe). Its
+    /// channel: read it, or drop the receiver to unsubscribe; for a
+    /// subscriber that may fall behind, [`subscribe_bounded`](Self::subscribe_bounded)
+    /// caps it and counts what it drops). Its
     /// [`Receiver`] blocks a thread in `recv`: in async code, use
     /// `subscribe_stream` (feature `async`) instead.
     pub fn subscribe(&self) -> Receiver<Event<K>> {

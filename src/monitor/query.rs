@@ -131,8 +131,10 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
     }
 
     /// When the peer's phi reaches the configured threshold if nothing
-    /// arrives, or `None` if the peer is unknown. Agrees with
-    /// [`is_available`](Self::is_available) to the nanosecond.
+    /// arrives, or `None` if the peer is unknown or its phi stays below
+    /// the threshold up to [`Timestamp::MAX`] included. Agrees with
+    /// [`is_available`](Self::is_available) to the nanosecond, at every
+    /// instant: available exactly before the deadline.
     pub fn suspicion_deadline<Q>(&self, peer: &Q) -> Option<Timestamp>
     where
         K: Borrow<Q>,
@@ -143,8 +145,9 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
     }
 
     /// When the peer's phi reaches the threshold of `level` (an index into
-    /// [`thresholds`](Self::thresholds)), or `None` if the peer is unknown
-    /// or the level does not exist.
+    /// [`thresholds`](Self::thresholds)), or `None` if the peer is unknown,
+    /// the level does not exist, or phi stays below it up to
+    /// [`Timestamp::MAX`] included.
     pub fn level_deadline<Q>(&self, peer: &Q, level: usize) -> Option<Timestamp>
     where
         K: Borrow<Q>,

@@ -102,21 +102,19 @@ impl<K> Peer<K> {
         peer
     }
 
-    /// The deadline of level `j` for the current state, in nanoseconds.
+    /// The deadline of level `j` for the current state, in nanoseconds, or
+    /// `None` if phi does not reach it on the axis.
     #[inline]
-    fn deadline(&self, rules: &Rules, j: usize) -> u64 {
-        match rules.levels.get(j) {
-            Some(level) => self
-                .state
-                .deadline_at(&rules.params, level.y)
-                .map_or(NEVER, Timestamp::as_nanos),
-            None => NEVER,
-        }
+    fn deadline(&self, rules: &Rules, j: usize) -> Option<u64> {
+        let level = rules.levels.get(j)?;
+        self.state
+            .deadline_at(&rules.params, level.y)
+            .map(Timestamp::as_nanos)
     }
 
     /// The deadline of the first level: the time the entry must not be later than.
     #[inline]
-    pub(crate) fn first_deadline(&self, rules: &Rules) -> u64 {
+    pub(crate) fn first_deadline(&self, rules: &Rules) -> Option<u64> {
         self.deadline(rules, 0)
     }
 
@@ -245,11 +243,11 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     /// deadline.
     pub(crate) fn insert(&mut self, rules: &Rules, hash: u64, mut peer: Box<Peer<K>>) {
         let first = peer.first_deadline(rules);
-        peer.queued = first;
+        peer.queued = first.unwrap_or(NEVER);
         let hasher = &self.hasher;
         self.index
             .insert_unique(hash, peer, |p| hasher.hash_one(&p.key));
-        if first != NEVER {
+        if let Some(first) = first {
             self.push(first, hash);
         }
     }
@@ -474,7 +472,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         });
         if events.active() {
             for j in due.suspect.clone() {
-                let since = peer.deadline(rules, j);
+                let since = peer.deadline(rules, j).unwrap_or(NEVER);
                 events.send(Event::Suspected(peer.suspicion(rules, j, now, since)));
             }
         }
@@ -544,11 +542,11 @@ fn settle<K: Clone>(
         |j| peer.deadline(rules, j),
     );
     for j in settled.suspect {
-        let since = peer.deadline(rules, j);
+        let since = peer.deadline(rules, j).unwrap_or(NEVER);
         events.send(Event::Suspected(peer.suspicion(rules, j, t, since)));
     }
     for j in settled.recover.rev() {
-        let since = peer.deadline(rules, j);
+        let since = peer.deadline(rules, j).unwrap_or(NEVER);
         events.send(Event::Recovered(Recovery {
             peer: peer.key.clone(),
             level: j,

@@ -10,7 +10,8 @@
 //! [`recv`](EventStream::recv) for code that does not want the `futures`
 //! traits.
 //!
-//! Underneath it is the same unbounded crossbeam channel as `subscribe`'s,
+//! Underneath it is the same crossbeam channel as `subscribe`'s (unbounded,
+//! or bounded from [`Monitor::subscribe_stream_bounded`]),
 //! so the monitor's rule for events holds unchanged: they are sent under
 //! the peer's shard lock and sending never blocks (see [`Event`]'s fan-out
 //! in the `event` module). The only addition is a waker slot. A task that
@@ -28,7 +29,7 @@
 //! The stream ends (`None`) once the monitor is dropped and every event
 //! sent before has been read.
 
-use super::event::Event;
+use super::event::{DroppedEvents, Event};
 use super::Monitor;
 use crossbeam_channel::{Receiver, TryRecvError};
 use futures_core::stream::{FusedStream, Stream};
@@ -131,6 +132,23 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             slot,
             ended: false,
         }
+    }
+
+    /// [`subscribe_stream`](Self::subscribe_stream) with at most `capacity`
+    /// unread events and a count of those dropped while it was full: the
+    /// async counterpart of [`subscribe_bounded`](Self::subscribe_bounded),
+    /// with the same [`Event::Dropped`] markers in the stream.
+    pub fn subscribe_stream_bounded(&self, capacity: usize) -> (EventStream<K>, DroppedEvents) {
+        let slot = Arc::new(Slot::default());
+        let (receiver, dropped) = self
+            .events
+            .subscribe_bounded(capacity, Some(Wake(Arc::clone(&slot))));
+        let stream = EventStream {
+            receiver,
+            slot,
+            ended: false,
+        };
+        (stream, dropped)
     }
 }
 

@@ -31,7 +31,13 @@
 //! timers): `shard.rs` reads a peer's record, calls them, and applies the
 //! answer. A level's deadline is passed as a function of the level, so
 //! that only the deadlines a rule looks at are computed (each costs a
-//! model inversion); the deadlines are nanoseconds, [`NEVER`] for none.
+//! model inversion); the deadlines are nanoseconds, `None` for a level
+//! that phi does not reach before the end of the axis. A deadline at
+//! `u64::MAX` itself is a real one, crossed by a tick at
+//! [`Timestamp::MAX`](crate::Timestamp::MAX): the queue's [`NEVER`] ("no
+//! check queued") is the same number, so such a check may be queued
+//! twice, which is harmless (a second check of a settled peer announces
+//! nothing).
 
 use super::schedule::NEVER;
 use std::ops::Range;
@@ -51,23 +57,26 @@ pub(crate) struct Due {
 ///
 /// `deadline(j)` is the deadline of level `j` for the peer's current state;
 /// it is called for the levels crossed and for the first one not crossed.
+/// A level without a deadline is never crossed and needs no check: only a
+/// heartbeat, which changes the state, can give it one.
 pub(crate) fn on_due(
     announced: usize,
     levels: usize,
     now: u64,
-    deadline: impl Fn(usize) -> u64,
+    deadline: impl Fn(usize) -> Option<u64>,
 ) -> Due {
     let mut level = announced;
     while level < levels {
-        let next = deadline(level);
-        if next > now {
+        match deadline(level) {
+            Some(next) if next <= now => level += 1,
             // Not crossed yet (heartbeats moved it later): check again then.
-            return Due {
-                suspect: announced..level,
-                next_check: Some(next),
-            };
+            next_check => {
+                return Due {
+                    suspect: announced..level,
+                    next_check,
+                }
+            }
         }
-        level += 1;
     }
     Due {
         suspect: announced..level,
@@ -97,11 +106,11 @@ pub(crate) fn on_heartbeat(
     levels: usize,
     t: u64,
     catch_up: bool,
-    deadline: impl Fn(usize) -> u64,
+    deadline: impl Fn(usize) -> Option<u64>,
 ) -> Settle {
     let mut crossed = announced;
     if catch_up {
-        while crossed < levels && deadline(crossed) <= t {
+        while crossed < levels && deadline(crossed).is_some_and(|d| d <= t) {
             crossed += 1;
         }
     }
@@ -137,19 +146,23 @@ pub(crate) fn needs_settling(announced: usize, queued: u64, t: u64) -> bool {
 ///   case); otherwise compute `first_deadline()` exactly and queue it if it
 ///   is earlier (the old check goes stale);
 /// * a check already due: the next tick pops it and re-checks.
+///
+/// A first level without a deadline needs no check.
 #[inline]
 pub(crate) fn rearm_after_heartbeat(
     queued: u64,
     t: u64,
     surely_available: impl FnOnce(u64) -> bool,
-    first_deadline: impl FnOnce() -> u64,
+    first_deadline: impl FnOnce() -> Option<u64>,
 ) -> Option<u64> {
     let check = queued == NEVER || (queued > t && !surely_available(queued));
     if !check {
         return None;
     }
-    let first = first_deadline();
-    (first < queued).then_some(first)
+    let first = first_deadline()?;
+    // `queued == NEVER` may be a check at the last instant rather than
+    // none: queuing a real deadline there again is harmless.
+    (queued == NEVER || first < queued).then_some(first)
 }
 
 #[cfg(test)]
@@ -158,8 +171,8 @@ mod tests {
     use std::cell::Cell;
 
     /// Three levels with deadlines at 100, 200 and 300 ns.
-    fn three(j: usize) -> u64 {
-        [100, 200, 300][j]
+    fn three(j: usize) -> Option<u64> {
+        Some([100, 200, 300][j])
     }
 
     #[test]
@@ -221,17 +234,36 @@ mod tests {
     }
 
     #[test]
-    fn a_level_with_no_deadline_is_still_checked_at_never() {
-        // A deadline that saturates at NEVER keeps a check at NEVER (a tick
-        // at the last representable time still reaches it).
+    fn a_level_with_no_deadline_is_never_crossed_nor_checked() {
+        // Level 1's phi stays below its threshold to the end of the axis: no
+        // check is queued, and even a tick at the last instant leaves it
+        // (a deadline saturated at NEVER used to be crossed there, with
+        // phi far below the threshold).
+        let beyond = |j| [Some(100), None][j];
         assert_eq!(
-            on_due(0, 2, 150, |j| [100, NEVER][j]),
+            on_due(0, 2, 150, beyond),
+            Due {
+                suspect: 0..1,
+                next_check: None
+            }
+        );
+        assert_eq!(on_due(1, 2, NEVER, beyond).suspect, 1..1);
+        assert_eq!(on_heartbeat(1, 2, NEVER, true, beyond).suspect, 1..1);
+    }
+
+    #[test]
+    fn a_deadline_at_the_last_instant_is_crossed_there() {
+        let last = |j| [Some(100), Some(NEVER)][j];
+        assert_eq!(
+            on_due(0, 2, 150, last),
             Due {
                 suspect: 0..1,
                 next_check: Some(NEVER)
             }
         );
-        assert_eq!(on_due(1, 2, NEVER, |j| [100, NEVER][j]).suspect, 1..2);
+        assert_eq!(on_due(1, 2, NEVER - 1, last).suspect, 1..1);
+        assert_eq!(on_due(1, 2, NEVER, last).suspect, 1..2);
+        assert_eq!(on_heartbeat(1, 2, NEVER, true, last).suspect, 1..2);
     }
 
     #[test]
@@ -319,7 +351,7 @@ mod tests {
     fn a_deadline_that_moved_earlier_is_queued() {
         // Queued at 5 s; the heartbeat at 1 s brings the deadline to 1.03 s.
         assert_eq!(
-            rearm_after_heartbeat(5_000, 1_000, |_| false, || 1_030),
+            rearm_after_heartbeat(5_000, 1_000, |_| false, || Some(1_030)),
             Some(1_030)
         );
     }
@@ -329,7 +361,7 @@ mod tests {
         let asked = Cell::new(false);
         let first = || {
             asked.set(true);
-            1_030
+            Some(1_030)
         };
         assert_eq!(rearm_after_heartbeat(5_000, 1_000, |_| true, first), None);
         assert!(!asked.get(), "the cheap bound spares the exact deadline");
@@ -340,7 +372,7 @@ mod tests {
         // Not proved by the bound, but the exact deadline is later than the
         // check: the check is early, which is fine.
         assert_eq!(
-            rearm_after_heartbeat(5_000, 1_000, |_| false, || 6_000),
+            rearm_after_heartbeat(5_000, 1_000, |_| false, || Some(6_000)),
             None
         );
     }
@@ -348,20 +380,28 @@ mod tests {
     #[test]
     fn a_peer_without_a_check_gets_one() {
         assert_eq!(
-            rearm_after_heartbeat(NEVER, 1_000, |_| true, || 6_000),
+            rearm_after_heartbeat(NEVER, 1_000, |_| true, || Some(6_000)),
             Some(6_000)
         );
-        // A deadline that saturates at NEVER needs no check.
+        // A first level phi never reaches needs no check.
+        assert_eq!(rearm_after_heartbeat(NEVER, 1_000, |_| true, || None), None);
+        // A real deadline at the last instant does.
         assert_eq!(
-            rearm_after_heartbeat(NEVER, 1_000, |_| true, || NEVER),
-            None
+            rearm_after_heartbeat(NEVER, 1_000, |_| true, || Some(NEVER)),
+            Some(NEVER)
         );
     }
 
     #[test]
     fn a_check_already_due_is_left_to_the_tick() {
         // Queued at 900, heartbeat at 1000: the next tick pops it.
-        assert_eq!(rearm_after_heartbeat(900, 1_000, |_| false, || 950), None);
-        assert_eq!(rearm_after_heartbeat(1_000, 1_000, |_| false, || 950), None);
+        assert_eq!(
+            rearm_after_heartbeat(900, 1_000, |_| false, || Some(950)),
+            None
+        );
+        assert_eq!(
+            rearm_after_heartbeat(1_000, 1_000, |_| false, || Some(950)),
+            None
+        );
     }
 }

@@ -5,6 +5,7 @@
 use super::*;
 use crate::config::{Config, Learning, Period};
 use crate::detector::horizon::HORIZON_MAX_NS;
+use crate::model::Model;
 use crate::window::MAX_SAMPLE_SIZE;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

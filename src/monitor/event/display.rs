@@ -289,6 +289,7 @@ impl<K: fmt::Display> fmt::Display for Event<K> {
             Event::IntervalWarning(e) => fmt::Display::fmt(e, f),
             Event::ObserverPaused(e) => fmt::Display::fmt(e, f),
             Event::Reset => f.write_str("reset"),
+            Event::Dropped(e) => fmt::Display::fmt(e, f),
         }
     }
 }

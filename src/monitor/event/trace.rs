@@ -81,6 +81,9 @@ impl<K: Hash + Eq + Clone + Debug> Monitor<K> {
     /// | [`Event::ObserverPaused`] | `WARN` | `observer paused` | `gap_ms`, `hold_ms` |
     /// | [`Event::Reset`] | `INFO` | `reset` | |
     ///
+    /// ([`Event::Dropped`] is not traced: it is one bounded subscriber's
+    /// loss, and `tracing` sees every event.)
+    ///
     /// A suspicion and a stall of this process are what an operator must
     /// see, hence `WARN`; a late heartbeat is the normal life of a jittery
     /// link and stays at `INFO`. With tracing off (the default) and nobody
@@ -137,5 +140,7 @@ fn emit<K: Debug>(event: &Event<K>) {
             "observer paused"
         ),
         Event::Reset => info!(target: "accrual", "reset"),
+        // Per subscriber, never fanned out: `tracing` sees every event.
+        Event::Dropped(_) => {}
     }
 }
