@@ -228,12 +228,12 @@ impl Detector {
     }
 
     /// The first instant at which phi reaches the configured threshold if no
-    /// further heartbeat arrives, or `None` before the first heartbeat.
+    /// further heartbeat arrives; `None` before the first heartbeat, or when
+    /// phi stays below the threshold up to [`Timestamp::MAX`] included.
     ///
     /// Consistent with [`phi`](Self::phi) to the nanosecond: phi one
     /// nanosecond earlier is below the threshold, phi at the deadline and
-    /// later is at or above it. [`Timestamp::MAX`] means "not within the
-    /// clock's range".
+    /// later is at or above it.
     #[inline]
     pub fn suspicion_deadline(&self) -> Option<Timestamp> {
         self.state.deadline(&self.params)
@@ -241,7 +241,8 @@ impl Detector {
 
     /// Like [`suspicion_deadline`](Self::suspicion_deadline), for another
     /// threshold (for instance an earlier "stop routing" level below the
-    /// "declare dead" one).
+    /// "declare dead" one); `None` likewise when the level is not reached
+    /// within the clock's range.
     ///
     /// Prepare the threshold once with [`Detector::threshold`] (or
     /// [`Threshold::new`]); the deadline then costs a multiply and an add.
