@@ -216,11 +216,9 @@ impl Config {
         if self.fields.acceptable_pause.is_zero() {
             None
         } else {
-            Some(
-                self.fields
-                    .acceptable_pause
-                    .mul_f64(self.fields.interval_warning_fraction.min(1e9)),
-            )
+            // Validation refuses a product past `Duration::MAX`; saturate
+            // rather than panic should that ever be bypassed.
+            Some(warning_limit(&self.fields).unwrap_or(Duration::MAX))
         }
     }
 
@@ -283,6 +281,14 @@ impl Config {
             "interval_warning_fraction",
             fields.interval_warning_fraction,
         )?;
+        if let Err(max) = warning_limit(&fields) {
+            return Err(ConfigError::Overflow {
+                field: "interval_warning_fraction",
+                value: fields.interval_warning_fraction,
+                derived: "acceptable_pause × interval_warning_fraction",
+                max,
+            });
+        }
         if fields.max_sample_size == 0 || fields.max_sample_size > MAX_SAMPLE_SIZE {
             return Err(ConfigError::SampleSize {
                 value: fields.max_sample_size,
@@ -337,6 +343,19 @@ impl History {
             &config.model_params(),
         )
     }
+}
+
+/// The interval warning limit, `acceptable_pause × interval_warning_fraction`
+/// (the fraction capped at 10⁹, so that an ordinary pause with an absurd
+/// fraction means "no warning" rather than an error), or, if it does not
+/// fit in a `Duration`, the bound the fraction must stay below. Every
+/// detector and monitor derives the limit, so validation checks it once.
+fn warning_limit(fields: &ConfigFields) -> Result<Duration, f64> {
+    let pause = fields.acceptable_pause.as_secs_f64();
+    let fraction = fields.interval_warning_fraction.min(1e9);
+    // The same product as `Duration::mul_f64`, which panics where this
+    // returns the error: from 2⁶⁴ s on.
+    Duration::try_from_secs_f64(pause * fraction).map_err(|_| 2f64.powi(64) / pause)
 }
 
 fn non_negative(field: &'static str, value: f64) -> Result<(), ConfigError> {
