@@ -136,7 +136,9 @@ pub enum SnapshotError {
     },
     /// Invalid thresholds.
     Settings(MonitorError),
-    /// An invalid pause guard.
+    /// An invalid pause guard. A snapshot read through serde no longer
+    /// carries one: deserialising a [`PauseGuard`] validates it, so the
+    /// format refuses it first.
     PauseGuard(ConfigError),
     /// The peer at `index` has an empty window or more samples than the
     /// configured window holds.
@@ -277,10 +279,8 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             .shards(DEFAULT_SHARDS)
             .capacity(snapshot.peers.len());
         builder = match snapshot.pause_guard {
-            // Deserialised fields are re-validated like fresh ones.
-            Some(g) => builder.pause_guard(
-                PauseGuard::new(g.max_pause(), g.grace()).map_err(SnapshotError::PauseGuard)?,
-            ),
+            // Valid: deserialising a guard runs its constructor's check.
+            Some(g) => builder.pause_guard(g),
             None => builder.no_pause_guard(),
         };
         let monitor = builder.build().map_err(SnapshotError::Settings)?;
