@@ -33,6 +33,8 @@
 
 mod builder;
 mod error;
+#[cfg(feature = "serde")]
+pub(crate) mod exact_float;
 mod migration;
 mod rules;
 
@@ -86,17 +88,24 @@ pub struct Config {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 struct ConfigFields {
     model: Model,
+    /// Every `f64` is written exactly (see `exact_float`), so that a
+    /// configuration, and a snapshot carrying one, reads back bit for bit.
+    #[cfg_attr(feature = "serde", serde(with = "exact_float"))]
     threshold: f64,
     max_sample_size: usize,
     min_std_deviation: Duration,
     acceptable_pause: Duration,
     first_heartbeat_estimate: Duration,
+    #[cfg_attr(feature = "serde", serde(with = "exact_float"))]
     interval_warning_fraction: f64,
     /// 2W-FD's short window, in arrivals.
     #[cfg_attr(feature = "serde", serde(default = "default_short_window"))]
     short_window: usize,
     /// Bertier's β, φ, γ.
-    #[cfg_attr(feature = "serde", serde(default = "default_bertier"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default = "default_bertier", with = "exact_float")
+    )]
     bertier: [f64; 3],
     /// Which intervals are learnt (absent from older snapshots: today's rule).
     #[cfg_attr(feature = "serde", serde(default))]
@@ -555,7 +564,8 @@ mod tests {
         let good = serde_json::to_string(&Config::default()).unwrap();
         let back: Config = serde_json::from_str(&good).unwrap();
         assert_eq!(back, Config::default());
-        let bad = good.replace("\"threshold\":8.0", "\"threshold\":-1.0");
+        // Floats are written as exact decimal strings (see `exact_float`).
+        let bad = good.replace("\"threshold\":\"8\"", "\"threshold\":\"-1\"");
         assert_ne!(bad, good);
         let err = serde_json::from_str::<Config>(&bad).unwrap_err();
         assert!(err.to_string().contains("threshold"), "{err}");

@@ -13,13 +13,22 @@
 //! * **Exact.** The window's samples are stored as the detector keeps them
 //!   (whole microseconds) and the running sums are recomputed on restore,
 //!   so the restored phi at `new_reference + x` equals the saved phi at
-//!   `old_reference + x` to the last bit.
-//! * **Validated.** [`Monitor::restore`] checks everything (format
-//!   version, configuration, thresholds, pause guard, window sizes, times,
-//!   duplicate peers) and returns a [`SnapshotError`] naming the first
-//!   problem. It builds a new monitor, so a bad snapshot can never be
-//!   partially applied, and it never panics. Bytes that do not even parse
-//!   are the serde format's error (`serde_json::Error`, ...), also typed.
+//!   `old_reference + x` to the last bit. The few `f64`s (thresholds,
+//!   Bertier's estimates) are written so that they read back to the same
+//!   bits in any format: as themselves in binary formats, as decimal
+//!   strings in text formats, whose number parsing may round (a default
+//!   `serde_json` does).
+//! * **Any serde format.** Every field is always written, so binary
+//!   formats that read fields by position (bincode, postcard) read a
+//!   snapshot back as well as JSON does.
+//! * **Validated.** The configuration and the pause guard are checked as
+//!   they are deserialised, like [`Config`]'s builder and
+//!   [`PauseGuard::new`] check them; [`Monitor::restore`] checks the rest
+//!   (format version, thresholds, window sizes, times, duplicate peers)
+//!   and returns a [`SnapshotError`] naming the first problem. It builds a
+//!   new monitor, so a bad snapshot can never be partially applied, and it
+//!   never panics. Bytes that do not even parse are the serde format's
+//!   error (`serde_json::Error`, ...), also typed.
 //! * **Not saved:** announced suspicion levels and subscriptions (they
 //!   belong to the old process's subscribers: after a restore every peer
 //!   starts at level 0, and the first tick announces those whose deadlines
@@ -30,7 +39,7 @@
 
 use super::shard::Peer;
 use super::{Monitor, MonitorBuilder, MonitorError, PauseGuard, DEFAULT_SHARDS};
-use crate::config::{Bootstrap, Config, ConfigError};
+use crate::config::{exact_float, Bootstrap, Config, ConfigError};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -68,6 +77,7 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 pub struct Snapshot<K> {
     version: u32,
     config: Config,
+    #[serde(with = "exact_float")]
     thresholds: Vec<f64>,
     expected_response_after: Duration,
     pause_guard: Option<PauseGuard>,
@@ -86,12 +96,18 @@ struct PeerSnapshot<K> {
     /// The window's intervals in microseconds, oldest first.
     samples: Vec<u32>,
     /// Bertier's error estimates (delay, variation) in microseconds, which
-    /// depend on intervals no longer in the window; absent for other models.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// depend on intervals no longer in the window; `None` for other
+    /// models. Written exactly: they are not whole numbers.
+    ///
+    /// Every field is always written, even when empty, so that formats
+    /// that are not self-describing (bincode, postcard), which read fields
+    /// by position, can read a snapshot back; `default` still reads the
+    /// JSON of versions that left the empty ones out.
+    #[serde(default, with = "exact_float")]
     estimates: Option<[f64; 2]>,
     /// The last interval ended a suspicion and was not learnt (so the next
     /// one will be).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     skipped_last: bool,
     never_heard: bool,
 }
