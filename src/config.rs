@@ -340,6 +340,13 @@ impl History {
     /// than in `model::history` so that the model module never depends on
     /// `Config`.
     pub(crate) fn for_config(config: &Config) -> Option<History> {
+        History::for_config_with_room(config, config.max_sample_size())
+    }
+
+    /// [`History::for_config`] with room allocated for `room` samples
+    /// only, growing with its window (a restored one, see
+    /// `Window::with_room`).
+    pub(crate) fn for_config_with_room(config: &Config, room: usize) -> Option<History> {
         // The sending period that sequence numbers are reconstructed from.
         let period_us = u64::try_from(config.first_heartbeat_estimate().as_micros())
             .unwrap_or(u64::MAX)
@@ -347,6 +354,7 @@ impl History {
         History::new(
             config.model(),
             config.max_sample_size(),
+            room,
             period_us,
             config.period() == Period::Fixed,
             &config.model_params(),

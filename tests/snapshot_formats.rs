@@ -194,3 +194,89 @@ struct PauseGuardFields {
     max_pause: Duration,
     grace: Duration,
 }
+
+/// The snapshot of the issue: the empirical model with the largest window,
+/// 8 peers of 3 samples each, in under 900 bytes.
+fn small_snapshot_of_a_huge_window() -> String {
+    let peers: Vec<String> = (0..8)
+        .map(|p| {
+            format!(r#"{{"peer":{p},"last":{p},"samples":[1000,1025,998],"never_heard":false}}"#)
+        })
+        .collect();
+    format!(
+        r#"{{"version":1,"config":{{"model":"empirical","threshold":8.0,"max_sample_size":16777216,"min_std_deviation":{{"secs":0,"nanos":100}},"acceptable_pause":{{"secs":0,"nanos":0}},"first_heartbeat_estimate":{{"secs":0,"nanos":1000}},"interval_warning_fraction":0.5}},"thresholds":[8.0],"expected_response_after":{{"secs":0,"nanos":1000}},"pause_guard":null,"peers":[{}]}}"#,
+        peers.join(",")
+    )
+}
+
+#[test]
+fn restore_allocates_for_the_samples_held_not_the_window_allowed() {
+    let json = small_snapshot_of_a_huge_window();
+    assert!(json.len() < 900, "{}", json.len());
+    let snapshot: Snapshot<u64> = serde_json::from_str(&json).unwrap();
+    let (monitor, heap) = counting::heap_bytes_of(|| {
+        Monitor::restore(snapshot, Timestamp::from_millis(60_000)).unwrap()
+    });
+    // A full window of 2²⁴ samples would be 64 MiB per peer (and 256 MiB
+    // more for the empirical model's sorted mirror). What is held is the
+    // monitor's shards and 8 small records: well under a megabyte.
+    assert!(
+        heap < 1 << 20,
+        "{heap} bytes held after restoring 24 samples"
+    );
+    assert_eq!(monitor.len(), 8);
+    assert_eq!(monitor.stats(&3).unwrap().samples, 3);
+    // The windows grow as heartbeats come.
+    let mut t = monitor.stats(&3).unwrap().last_heartbeat.unwrap();
+    for _ in 0..100 {
+        t = t.saturating_add(Duration::from_millis(1));
+        monitor.heartbeat(&3, t).unwrap();
+    }
+    assert_eq!(monitor.stats(&3).unwrap().samples, 103);
+}
+
+/// A restored window that grows as heartbeats come behaves exactly as one
+/// allocated in full: the same phis and deadlines, for every model, through
+/// several doublings and past the point where the window is full and evicts.
+#[test]
+fn a_restored_window_grows_into_the_same_detector() {
+    const PEERS: u64 = 6;
+    for model in Model::ALL {
+        // 40 to 95 samples in a window of 150: restored partly full.
+        let (before, old_ref) = populated(model, PEERS, 150);
+        let snapshot = before.snapshot(old_ref);
+        let json = serde_json::to_string(&snapshot).unwrap();
+        let back: Snapshot<u64> = serde_json::from_str(&json).unwrap();
+        let new_ref = Timestamp::from_millis(3_000_000);
+        let after = Monitor::restore(back, new_ref).unwrap();
+        let shift = old_ref.as_nanos().abs_diff(new_ref.as_nanos());
+        // 200 more heartbeats each, the same in both: the restored windows
+        // grow from their samples to 150, then evict.
+        let mut x: u64 = 0xDEAD_BEEF;
+        for round in 0..200u64 {
+            for p in 0..PEERS {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let t = old_ref.as_nanos() + round * 100_000_000 + p * 1_000 + x % 30_000_000;
+                let a = before.heartbeat(&p, Timestamp::from_nanos(t)).unwrap();
+                let b = after
+                    .heartbeat(&p, Timestamp::from_nanos(t + shift))
+                    .unwrap();
+                assert_eq!(a.kind(), b.kind(), "{model} peer {p} round {round}");
+            }
+        }
+        let old_ref = Timestamp::from_nanos(old_ref.as_nanos() + 200 * 100_000_000);
+        let new_ref = Timestamp::from_nanos(old_ref.as_nanos() + shift);
+        assert_same(&before, &after, PEERS, old_ref, new_ref, "grown");
+        for p in 0..PEERS {
+            let (old, new) = (before.stats(&p).unwrap(), after.stats(&p).unwrap());
+            assert_eq!(
+                (old.samples, old.mean, old.std_deviation),
+                (new.samples, new.mean, new.std_deviation),
+                "{model}"
+            );
+            assert!(new.samples > 140, "{model}: {}", new.samples);
+        }
+    }
+}

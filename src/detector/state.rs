@@ -90,11 +90,18 @@ impl State {
     pub(crate) const QUERY_BYTES: usize = std::mem::offset_of!(State, window) + Window::QUERY_BYTES;
 
     pub(crate) fn new(params: &Params) -> State {
+        State::with_room(params, params.config.max_sample_size())
+    }
+
+    /// A new state whose window (and the model's history) allocates room
+    /// for `room` samples now and grows as heartbeats need more (see
+    /// `Window::with_room`).
+    fn with_room(params: &Params, room: usize) -> State {
         let capacity = params.config.max_sample_size();
         State {
-            window: Window::with_capacity(capacity),
+            window: Window::with_room(capacity, room),
             last_ns: 0,
-            extra: History::for_config(&params.config).map(|history| {
+            extra: History::for_config_with_room(&params.config, room).map(|history| {
                 Box::new(Extra {
                     history: Some(history),
                     last_seq: None,
@@ -537,12 +544,27 @@ impl State {
         self.history().and_then(History::estimates)
     }
 
-    /// Makes this state the one saved in a snapshot: the samples (oldest
-    /// first, at most the window's capacity) and the last arrival. The
-    /// running sums are recomputed from the samples, so every statistic,
-    /// phi and deadline is exactly that of the state that was saved.
+    /// The state saved in a snapshot: the samples (oldest first, at most
+    /// the window's capacity) and the last arrival. The running sums are
+    /// recomputed from the samples, so every statistic, phi and deadline is
+    /// exactly that of the state that was saved. The window allocates room
+    /// for these samples only and grows as heartbeats come, so what a
+    /// restore allocates is bounded by what the snapshot holds.
     #[cfg(feature = "serde")]
-    pub(crate) fn restore(
+    pub(crate) fn restored(
+        params: &Params,
+        samples: &[u32],
+        estimates: Option<[f64; 2]>,
+        skipped_last: bool,
+        last: Timestamp,
+    ) -> State {
+        let mut state = State::with_room(params, samples.len());
+        state.restore(samples, estimates, skipped_last, last);
+        state
+    }
+
+    #[cfg(feature = "serde")]
+    fn restore(
         &mut self,
         samples: &[u32],
         estimates: Option<[f64; 2]>,

@@ -29,6 +29,10 @@
 //!   new monitor, so a bad snapshot can never be partially applied, and it
 //!   never panics. Bytes that do not even parse are the serde format's
 //!   error (`serde_json::Error`, ...), also typed.
+//! * **Sized by its content.** A restored window allocates room for the
+//!   samples the snapshot holds and grows as heartbeats come, up to the
+//!   configured size: a small snapshot that allows a huge window costs
+//!   little memory.
 //! * **Not saved:** announced suspicion levels and subscriptions (they
 //!   belong to the old process's subscribers: after a restore every peer
 //!   starts at level 0, and the first tick announces those whose deadlines
@@ -37,9 +41,11 @@
 //! A snapshot is taken one shard at a time, so it is consistent per peer
 //! (and per shard), not across shards, while heartbeats keep flowing.
 
+use super::schedule::NEVER;
 use super::shard::Peer;
 use super::{Monitor, MonitorBuilder, MonitorError, PauseGuard, DEFAULT_SHARDS};
 use crate::config::{exact_float, Bootstrap, Config, ConfigError};
+use crate::detector::State;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -320,8 +326,19 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             {
                 return Err(SnapshotError::Estimates { index });
             }
-            let mut peer = Peer::boxed(saved.peer, &monitor.rules.params, saved.never_heard);
-            peer.state.restore(
+            // As `Peer::boxed` does (the record allocated before its
+            // window), but with a window sized by the samples restored,
+            // not by the configuration: `Peer::boxed`'s full-size window
+            // would let a few hundred bytes of snapshot claim gigabytes.
+            let mut peer = Box::new(Peer {
+                key: saved.peer,
+                level: 0,
+                never_heard: saved.never_heard,
+                state: State::placeholder(),
+                queued: NEVER,
+            });
+            peer.state = State::restored(
+                &monitor.rules.params,
                 &saved.samples,
                 saved.estimates,
                 saved.skipped_last,
