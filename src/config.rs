@@ -2,9 +2,15 @@
 //!
 //! A [`Config`] can only be obtained valid: from [`Config::default`],
 //! [`Config::for_interval`], or [`ConfigBuilder::build`], which checks every
-//! value and names the offending field in a [`ConfigError`]. (With the
-//! `serde` feature, deserialising runs the same checks.) A detector built
-//! from a `Config` therefore never has to re-check it and never panics on it.
+//! value and names the offending field in a [`ConfigError`], including the
+//! durations a detector derives from several values. (With the `serde`
+//! feature, deserialising runs the same checks.) A detector built from a
+//! `Config` therefore never has to re-check it and never panics on it.
+//!
+//! With `serde`, the `f64` settings are written so that they read back to
+//! the same bits in any format: as themselves in binary formats, and as
+//! decimal strings in text formats (`"threshold":"8"`), whose number
+//! parsing may round. Plain numbers are read as well.
 //!
 //! The defaults are those of Akka's cluster failure detector for heartbeats
 //! sent every second, so a JVM cluster's settings carry over unchanged:
