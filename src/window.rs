@@ -219,7 +219,6 @@ impl Window {
     }
 
     /// The samples from oldest to newest.
-    #[cfg(any(test, feature = "tools", feature = "serde"))]
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         let (newer, older) = self.samples.split_at(self.head as usize);
         let older_valid = (self.len as usize).saturating_sub(newer.len());

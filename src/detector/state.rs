@@ -93,9 +93,8 @@ impl State {
         State::with_room(params, params.config.max_sample_size())
     }
 
-    /// A new state whose window (and the model's history) allocates room
-    /// for `room` samples now and grows as heartbeats need more (see
-    /// `Window::with_room`).
+    /// A new state whose window (and history) has room for `room` samples
+    /// and grows as heartbeats need more (see `Window::with_room`).
     fn with_room(params: &Params, room: usize) -> State {
         let capacity = params.config.max_sample_size();
         State {
@@ -559,36 +558,19 @@ impl State {
         last: Timestamp,
     ) -> State {
         let mut state = State::with_room(params, samples.len());
-        state.restore(samples, estimates, skipped_last, last);
-        state
-    }
-
-    #[cfg(feature = "serde")]
-    fn restore(
-        &mut self,
-        samples: &[u32],
-        estimates: Option<[f64; 2]>,
-        skipped_last: bool,
-        last: Timestamp,
-    ) {
-        self.clear();
-        self.skipped_last = skipped_last;
         for &x in samples {
-            self.push(x, None);
+            state.push(x, None);
         }
-        if let (
-            Some(Extra {
-                history: Some(history),
-                ..
-            }),
-            Some(estimates),
-        ) = (self.extra.as_deref_mut(), estimates)
-        {
-            history.set_estimates(estimates);
+        if let (Some(extra), Some(estimates)) = (state.extra.as_deref_mut(), estimates) {
+            if let Some(history) = &mut extra.history {
+                history.set_estimates(estimates);
+            }
         }
-        self.started = true;
-        self.last_ns = last.as_nanos();
-        self.cache.invalidate();
+        state.skipped_last = skipped_last;
+        state.started = true;
+        state.last_ns = last.as_nanos();
+        state.cache.invalidate();
+        state
     }
 
     pub(crate) fn stats(&self) -> Stats {
