@@ -2,9 +2,15 @@
 //!
 //! A [`Config`] can only be obtained valid: from [`Config::default`],
 //! [`Config::for_interval`], or [`ConfigBuilder::build`], which checks every
-//! value and names the offending field in a [`ConfigError`]. (With the
-//! `serde` feature, deserialising runs the same checks.) A detector built
-//! from a `Config` therefore never has to re-check it and never panics on it.
+//! value and names the offending field in a [`ConfigError`], including the
+//! durations a detector derives from several values. (With the `serde`
+//! feature, deserialising runs the same checks.) A detector built from a
+//! `Config` therefore never has to re-check it and never panics on it.
+//!
+//! With `serde`, the `f64` settings are written so that they read back to
+//! the same bits in any format: as themselves in binary formats, and as
+//! decimal strings in text formats (`"threshold":"8"`), whose number
+//! parsing may round. Plain numbers are read as well.
 //!
 //! The defaults are those of Akka's cluster failure detector for heartbeats
 //! sent every second, so a JVM cluster's settings carry over unchanged:
@@ -33,6 +39,8 @@
 
 mod builder;
 mod error;
+#[cfg(feature = "serde")]
+pub(crate) mod exact_float;
 mod migration;
 mod rules;
 
@@ -86,17 +94,24 @@ pub struct Config {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 struct ConfigFields {
     model: Model,
+    /// Every `f64` is written exactly (see `exact_float`), so that a
+    /// configuration, and a snapshot carrying one, reads back bit for bit.
+    #[cfg_attr(feature = "serde", serde(with = "exact_float"))]
     threshold: f64,
     max_sample_size: usize,
     min_std_deviation: Duration,
     acceptable_pause: Duration,
     first_heartbeat_estimate: Duration,
+    #[cfg_attr(feature = "serde", serde(with = "exact_float"))]
     interval_warning_fraction: f64,
     /// 2W-FD's short window, in arrivals.
     #[cfg_attr(feature = "serde", serde(default = "default_short_window"))]
     short_window: usize,
     /// Bertier's β, φ, γ.
-    #[cfg_attr(feature = "serde", serde(default = "default_bertier"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default = "default_bertier", with = "exact_float")
+    )]
     bertier: [f64; 3],
     /// Which intervals are learnt; `None`: the model's default
     /// ([`Learning::default_for`]). Absent from older snapshots, written
@@ -223,11 +238,9 @@ impl Config {
         if self.fields.acceptable_pause.is_zero() {
             None
         } else {
-            Some(
-                self.fields
-                    .acceptable_pause
-                    .mul_f64(self.fields.interval_warning_fraction.min(1e9)),
-            )
+            // Validation refuses a product past `Duration::MAX`; saturate
+            // rather than panic should that ever be bypassed.
+            Some(warning_limit(&self.fields).unwrap_or(Duration::MAX))
         }
     }
 
@@ -293,6 +306,14 @@ impl Config {
             "interval_warning_fraction",
             fields.interval_warning_fraction,
         )?;
+        if let Err(max) = warning_limit(&fields) {
+            return Err(ConfigError::Overflow {
+                field: "interval_warning_fraction",
+                value: fields.interval_warning_fraction,
+                derived: "acceptable_pause × interval_warning_fraction",
+                max,
+            });
+        }
         if fields.max_sample_size == 0 || fields.max_sample_size > MAX_SAMPLE_SIZE {
             return Err(ConfigError::SampleSize {
                 value: fields.max_sample_size,
@@ -335,6 +356,13 @@ impl History {
     /// than in `model::history` so that the model module never depends on
     /// `Config`.
     pub(crate) fn for_config(config: &Config) -> Option<History> {
+        History::for_config_with_room(config, config.max_sample_size())
+    }
+
+    /// [`History::for_config`] with room allocated for `room` samples
+    /// only, growing with its window (a restored one, see
+    /// `Window::with_room`).
+    pub(crate) fn for_config_with_room(config: &Config, room: usize) -> Option<History> {
         // The sending period that sequence numbers are reconstructed from.
         let period_us = u64::try_from(config.first_heartbeat_estimate().as_micros())
             .unwrap_or(u64::MAX)
@@ -342,11 +370,25 @@ impl History {
         History::new(
             config.model(),
             config.max_sample_size(),
+            room,
             period_us,
             config.period() == Period::Fixed,
             &config.model_params(),
         )
     }
+}
+
+/// The interval warning limit, `acceptable_pause × interval_warning_fraction`
+/// (the fraction capped at 10⁹, so that an ordinary pause with an absurd
+/// fraction means "no warning" rather than an error), or, if it does not
+/// fit in a `Duration`, the bound the fraction must stay below. Every
+/// detector and monitor derives the limit, so validation checks it once.
+fn warning_limit(fields: &ConfigFields) -> Result<Duration, f64> {
+    let pause = fields.acceptable_pause.as_secs_f64();
+    let fraction = fields.interval_warning_fraction.min(1e9);
+    // The same product as `Duration::mul_f64`, which panics where this
+    // returns the error: from 2⁶⁴ s on.
+    Duration::try_from_secs_f64(pause * fraction).map_err(|_| 2f64.powi(64) / pause)
 }
 
 fn non_negative(field: &'static str, value: f64) -> Result<(), ConfigError> {
@@ -546,7 +588,8 @@ mod tests {
         let good = serde_json::to_string(&Config::default()).unwrap();
         let back: Config = serde_json::from_str(&good).unwrap();
         assert_eq!(back, Config::default());
-        let bad = good.replace("\"threshold\":8.0", "\"threshold\":-1.0");
+        // Floats are written as exact decimal strings (see `exact_float`).
+        let bad = good.replace("\"threshold\":\"8\"", "\"threshold\":\"-1\"");
         assert_ne!(bad, good);
         let err = serde_json::from_str::<Config>(&bad).unwrap_err();
         assert!(err.to_string().contains("threshold"), "{err}");

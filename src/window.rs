@@ -32,45 +32,83 @@ pub const MAX_SAMPLE_SIZE: usize = 1 << 24;
 /// cached fit that precede the window in a detector's state, and, when the
 /// fit must be computed, the sums; a monitor's sweep over many peers thus
 /// finds everything it reads of the window in its first 32 bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// A window normally allocates its whole capacity at once, so pushing never
+/// allocates. A restored one ([`Window::with_room`]) allocates room for the
+/// samples it is given and grows, doubling, as pushes fill it, up to its
+/// capacity; the growth happens in the branch every push already takes to
+/// check its slot index, so a window allocated in full pays nothing for it.
+#[derive(Clone, Debug)]
 #[repr(C)]
 pub struct Window {
-    /// Number of valid samples, at most `samples.len()`.
+    /// Number of valid samples, at most `capacity` and `samples.len()`.
     len: u32,
     /// Index the next sample is written to; the oldest sample once full.
     head: u32,
     /// Exact Σx over the valid samples, in microseconds.
     sum: u64,
-    /// Exact Σx² over the valid samples, in microseconds squared, as the low
-    /// and high halves of a `u128`. Two `u64`s instead of one `u128` keep the
-    /// window 8-byte aligned (a `u128` field forces 16-byte alignment and
-    /// padding on every per-peer state a monitor stores); the arithmetic is
-    /// the same add-with-carry either way.
-    sum_sq: [u64; 2],
-    /// Ring storage, allocated once at its full capacity so the memory use is
-    /// exactly 4 bytes per sample and pushing never allocates. Last: a
-    /// query never reads it.
+    /// Exact Σx² over the valid samples, in microseconds squared: its low
+    /// 64 bits, then the bits above. Σx² < 2^24 · 2^64 = 2^88, so the high
+    /// part fits in a `u32` (`sum_sq_hi`), which leaves room for `capacity`
+    /// in the same 8 bytes. Parts instead of one `u128` keep the window
+    /// 8-byte aligned (a `u128` field forces 16-byte alignment and padding
+    /// on every per-peer state a monitor stores); the arithmetic is the
+    /// same add-with-carry either way.
+    sum_sq_lo: u64,
+    sum_sq_hi: u32,
+    /// The most samples the window holds, at most [`MAX_SAMPLE_SIZE`]. The
+    /// ring wraps here; `samples` may be shorter until the window has grown
+    /// to it (see [`Window::with_room`]).
+    capacity: u32,
+    /// Ring storage, 4 bytes per sample, normally allocated at its full
+    /// capacity so that pushing never allocates. Last: a query never reads
+    /// it.
     samples: Box<[u32]>,
 }
+
+/// Equal windows hold the same samples in the same order, with the same
+/// capacity; where the ring starts and how much of it is allocated are
+/// not part of what a window holds.
+impl PartialEq for Window {
+    fn eq(&self, other: &Self) -> bool {
+        self.capacity == other.capacity
+            && self.len == other.len
+            && self.sum == other.sum
+            && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Window {}
 
 impl Window {
     /// Bytes from the start of a window that a phi query may read: the
     /// count and the sums.
-    pub(crate) const QUERY_BYTES: usize =
-        std::mem::offset_of!(Window, sum_sq) + std::mem::size_of::<[u64; 2]>();
+    pub(crate) const QUERY_BYTES: usize = std::mem::offset_of!(Window, samples);
 
     /// An empty window holding at most `capacity` samples.
     ///
     /// `capacity` is clamped to `1..=MAX_SAMPLE_SIZE`; configuration validation
     /// rejects other values before they get here.
     pub fn with_capacity(capacity: usize) -> Self {
+        Window::with_room(capacity, capacity)
+    }
+
+    /// An empty window holding at most `capacity` samples (clamped as by
+    /// [`Window::with_capacity`]) that allocates room for `room` of them
+    /// now and grows as pushes need more: a restored window, whose
+    /// allocation is then bounded by the samples restored, not by the
+    /// configured size.
+    pub(crate) fn with_room(capacity: usize, room: usize) -> Self {
         let capacity = capacity.clamp(1, MAX_SAMPLE_SIZE);
         Window {
-            samples: vec![0; capacity].into_boxed_slice(),
+            samples: vec![0; room.min(capacity)].into_boxed_slice(),
             len: 0,
             head: 0,
             sum: 0,
-            sum_sq: [0; 2],
+            sum_sq_lo: 0,
+            sum_sq_hi: 0,
+            // At most 2^24 after the clamp.
+            capacity: capacity as u32,
         }
     }
 
@@ -82,13 +120,15 @@ impl Window {
             len: 0,
             head: 0,
             sum: 0,
-            sum_sq: [0; 2],
+            sum_sq_lo: 0,
+            sum_sq_hi: 0,
+            capacity: 0,
         }
     }
 
     /// Maximum number of samples.
     pub fn capacity(&self) -> usize {
-        self.samples.len()
+        self.capacity as usize
     }
 
     /// Number of samples currently held.
@@ -119,7 +159,8 @@ impl Window {
         self.len = 0;
         self.head = 0;
         self.sum = 0;
-        self.sum_sq = [0; 2];
+        self.sum_sq_lo = 0;
+        self.sum_sq_hi = 0;
     }
 
     /// Appends one interval, evicting the oldest if the window is full. O(1).
@@ -128,7 +169,7 @@ impl Window {
     /// [`Window::clear`]), so "evicting" it subtracts nothing.
     #[inline]
     pub fn push(&mut self, micros: u32) {
-        self.len += u32::from(self.len as usize != self.samples.len());
+        self.len += u32::from(self.len != self.capacity);
         self.push_full(micros);
     }
 
@@ -136,23 +177,48 @@ impl Window {
     #[inline]
     pub(crate) fn push_full(&mut self, micros: u32) {
         let head = self.head as usize;
-        let capacity = self.samples.len();
-        // `head < capacity` is an invariant, so this indexing cannot fail;
-        // `get_mut` keeps the hot path free of a panic branch anyway.
+        // `head < samples.len()` except in a window that has filled the
+        // room it was given and must grow (`head` is then that length):
+        // the slot check every push makes anyway is the growth test.
         if let Some(slot) = self.samples.get_mut(head) {
             let old = u64::from(std::mem::replace(slot, micros));
             let new = u64::from(micros);
             // Σx < 2^56, so adding first cannot overflow.
             self.sum = self.sum + new - old;
             let sum_sq = self.sum_sq_micros() + u128::from(new * new) - u128::from(old * old);
-            self.sum_sq = [sum_sq as u64, (sum_sq >> 64) as u64];
-            let next = head + 1;
-            self.head = if next == capacity { 0 } else { next as u32 };
+            // Σx² < 2^88: the part above 64 bits fits in 32.
+            (self.sum_sq_lo, self.sum_sq_hi) = (sum_sq as u64, (sum_sq >> 64) as u32);
+            let next = head as u32 + 1;
+            self.head = if next == self.capacity { 0 } else { next };
+        } else {
+            self.grow_then_push(micros);
         }
     }
 
+    /// Doubles the room (up to the capacity) of a window that has filled
+    /// it, then pushes. Never reached by a window allocated in full, whose
+    /// `head` is always a valid slot.
+    #[cold]
+    #[inline(never)]
+    fn grow_then_push(&mut self, micros: u32) {
+        let room = self.samples.len();
+        let capacity = self.capacity as usize;
+        // Not full (else `head` would have wrapped to 0, a valid slot), so
+        // the window holds `room` samples in slots `0..room`, oldest first,
+        // and the new slots go after them.
+        if room >= capacity || self.head as usize != room {
+            // Only an unallocated placeholder (capacity 0): ignore the push.
+            return;
+        }
+        let target = (2 * room).clamp(room + 1, capacity);
+        let mut grown = Vec::with_capacity(target);
+        grown.extend_from_slice(&self.samples);
+        grown.resize(target, 0);
+        self.samples = grown.into_boxed_slice();
+        self.push_full(micros);
+    }
+
     /// The samples from oldest to newest.
-    #[cfg(any(test, feature = "tools", feature = "serde"))]
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         let (newer, older) = self.samples.split_at(self.head as usize);
         let older_valid = (self.len as usize).saturating_sub(newer.len());
@@ -178,7 +244,7 @@ impl Window {
     /// is full, `None` before.
     #[inline]
     pub(crate) fn next_evicted(&self) -> Option<u32> {
-        if (self.len as usize) < self.samples.len() {
+        if self.len < self.capacity {
             None
         } else {
             self.samples.get(self.head as usize).copied()
@@ -194,7 +260,7 @@ impl Window {
         let from_older = k.min(older.len());
         let from_newer = (k - from_older).min(newer.len());
         let parts = [&older[..from_older], &newer[..from_newer]];
-        if self.sum_sq[1] == 0 {
+        if self.sum_sq_hi == 0 {
             // Σx² of the whole window fits in a u64, so every partial sum
             // does: a loop the compiler vectorises.
             let (mut sum, mut sum_sq) = (0u64, 0u64);
@@ -231,7 +297,7 @@ impl Window {
     /// Exact Σx² in microseconds squared.
     #[inline]
     pub fn sum_sq_micros(&self) -> u128 {
-        u128::from(self.sum_sq[0]) | (u128::from(self.sum_sq[1]) << 64)
+        u128::from(self.sum_sq_lo) | (u128::from(self.sum_sq_hi) << 64)
     }
 
     /// Mean interval in microseconds, or 0 for an empty window.
@@ -445,6 +511,69 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_window_with_little_room_grows_into_the_same_window() {
+        for room in [0, 1, 3, 7] {
+            let mut full = Window::with_capacity(7);
+            let mut grown = Window::with_room(7, room);
+            assert_eq!(grown.samples.len(), room);
+            for x in 1..=30u32 {
+                let x = x * 1_000 + x % 4;
+                assert_eq!(grown.next_evicted(), full.next_evicted(), "room {room}");
+                assert_eq!(grown.next_slot(), full.next_slot(), "room {room}");
+                full.push(x);
+                grown.push(x);
+                assert!(grown.samples.len() <= 7);
+                assert_eq!(grown, full, "room {room}, pushed {x}");
+                assert_eq!(
+                    (grown.sum_micros(), grown.sum_sq_micros()),
+                    (full.sum_micros(), full.sum_sq_micros())
+                );
+                for k in 0..8 {
+                    assert_eq!(grown.newest(k), full.newest(k), "room {room}, k {k}");
+                }
+                if x == 5_001 {
+                    // Cleared before it has grown in full: still grows.
+                    full.clear();
+                    grown.clear();
+                }
+            }
+            assert_eq!(grown.samples.len(), 7, "room {room}");
+        }
+        // Room 0 grows 1, 2, 4, then the capacity: doubling, never past it.
+        let mut w = Window::with_room(7, 0);
+        let mut rooms = vec![];
+        for x in 0..10 {
+            w.push(x);
+            rooms.push(w.samples.len());
+        }
+        assert_eq!(rooms, [1, 2, 4, 4, 7, 7, 7, 7, 7, 7]);
+    }
+
+    #[test]
+    fn a_placeholder_ignores_pushes() {
+        let mut w = Window::unallocated();
+        w.push(5);
+        assert!(w.is_empty() && w.capacity() == 0 && w.samples.is_empty());
+    }
+
+    #[test]
+    fn equal_windows_hold_the_same_samples_wherever_the_ring_starts() {
+        let mut a = Window::with_capacity(3);
+        let mut b = Window::with_capacity(3);
+        for x in [9, 1, 2, 3] {
+            a.push(x);
+        }
+        for x in [1, 2, 3] {
+            b.push(x);
+        }
+        assert_ne!(a.next_slot(), b.next_slot());
+        assert_eq!(a, b);
+        b.push(4);
+        assert_ne!(a, b);
+        assert_ne!(Window::with_capacity(3), Window::with_capacity(4));
     }
 
     #[test]

@@ -25,6 +25,21 @@ pub enum ConfigError {
         /// The largest accepted value.
         max: f64,
     },
+    /// A value that makes a duration derived from it and the other
+    /// settings overflow a `Duration` (about 5.8 × 10¹¹ years). A detector
+    /// derives it at construction, so a configuration that `build()`
+    /// accepts can never panic there.
+    Overflow {
+        /// The configuration field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+        /// The derived duration, as a product of settings.
+        derived: &'static str,
+        /// The bound the value must stay below, with the other settings as
+        /// they are.
+        max: f64,
+    },
     /// A window size outside `1..=2^24`.
     SampleSize {
         /// The value given.
@@ -79,6 +94,15 @@ impl fmt::Display for ConfigError {
             ConfigError::OutOfRange { field, value, max } => {
                 write!(f, "{field} must be at most {max:e}, got {value}")
             }
+            ConfigError::Overflow {
+                field,
+                value,
+                derived,
+                max,
+            } => write!(
+                f,
+                "{field} must be below {max:e} so that {derived} fits in a Duration, got {value}"
+            ),
             ConfigError::SampleSize { value } => write!(
                 f,
                 "max_sample_size must be between 1 and {MAX_SAMPLE_SIZE}, got {value}"

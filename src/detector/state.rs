@@ -98,11 +98,17 @@ impl State {
     pub(crate) const QUERY_BYTES: usize = std::mem::offset_of!(State, window) + Window::QUERY_BYTES;
 
     pub(crate) fn new(params: &Params) -> State {
+        State::with_room(params, params.config.max_sample_size())
+    }
+
+    /// A new state whose window (and history) has room for `room` samples
+    /// and grows as heartbeats need more (see `Window::with_room`).
+    fn with_room(params: &Params, room: usize) -> State {
         let capacity = params.config.max_sample_size();
         State {
-            window: Window::with_capacity(capacity),
+            window: Window::with_room(capacity, room),
             last_ns: 0,
-            extra: History::for_config(&params.config).map(|history| {
+            extra: History::for_config_with_room(&params.config, room).map(|history| {
                 Box::new(Extra {
                     history: Some(history),
                     last_seq: None,
@@ -434,36 +440,34 @@ impl State {
         self.history().and_then(History::estimates)
     }
 
-    /// Makes this state the one saved in a snapshot: the samples (oldest
-    /// first, at most the window's capacity) and the last arrival. The
-    /// running sums are recomputed from the samples, so every statistic,
-    /// phi and deadline is exactly that of the state that was saved.
+    /// The state saved in a snapshot: the samples (oldest first, at most
+    /// the window's capacity) and the last arrival. The running sums are
+    /// recomputed from the samples, so every statistic, phi and deadline is
+    /// exactly that of the state that was saved. The window allocates room
+    /// for these samples only and grows as heartbeats come, so what a
+    /// restore allocates is bounded by what the snapshot holds.
     #[cfg(feature = "serde")]
-    pub(crate) fn restore(
-        &mut self,
+    pub(crate) fn restored(
+        params: &Params,
         samples: &[u32],
         estimates: Option<[f64; 2]>,
         skipped_last: bool,
         last: Timestamp,
-    ) {
-        self.clear();
-        self.skipped_last = skipped_last;
+    ) -> State {
+        let mut state = State::with_room(params, samples.len());
         for &x in samples {
-            self.push(x, None);
+            state.push(x, None);
         }
-        if let (
-            Some(Extra {
-                history: Some(history),
-                ..
-            }),
-            Some(estimates),
-        ) = (self.extra.as_deref_mut(), estimates)
-        {
-            history.set_estimates(estimates);
+        if let (Some(extra), Some(estimates)) = (state.extra.as_deref_mut(), estimates) {
+            if let Some(history) = &mut extra.history {
+                history.set_estimates(estimates);
+            }
         }
-        self.started = true;
-        self.last_ns = last.as_nanos();
-        self.cache.invalidate();
+        state.skipped_last = skipped_last;
+        state.started = true;
+        state.last_ns = last.as_nanos();
+        state.cache.invalidate();
+        state
     }
 
     pub(crate) fn stats(&self) -> Stats {

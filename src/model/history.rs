@@ -35,12 +35,14 @@ pub(crate) enum History {
 
 impl History {
     /// The history `model` needs, if any, for a window of `capacity`
-    /// intervals from a peer expected to send every `period_us`
+    /// intervals (with room allocated for `room` of them, growing with the
+    /// window) from a peer expected to send every `period_us`
     /// microseconds (the period sequence numbers are reconstructed from;
     /// at least 1, and the period itself if `fixed_period`).
     pub(crate) fn new(
         model: Model,
         capacity: usize,
+        room: usize,
         period_us: u64,
         fixed_period: bool,
         params: &ModelParams,
@@ -61,7 +63,7 @@ impl History {
                 Lag::new(capacity, period_us, fixed_period),
                 params.bertier,
             )),
-            Model::Empirical => History::Empirical(SortedWindow::with_capacity(capacity)),
+            Model::Empirical => History::Empirical(SortedWindow::with_room(room.min(capacity))),
         };
         Some(history)
     }
@@ -94,7 +96,7 @@ impl History {
                 if window.next_evicted().is_some() {
                     sorted.remove(slot);
                 }
-                sorted.insert(slot, x);
+                sorted.insert(slot, x, window.capacity());
             }
         }
     }

@@ -4,7 +4,8 @@
 //! long?" and "which interval is the k-th longest?". A sorted copy of the
 //! window answers both, but keeping an array sorted costs O(n) per
 //! heartbeat. This is a treap instead: one node per ring slot of the
-//! window (node `i` mirrors slot `i`, so no allocation after construction),
+//! window (node `i` mirrors slot `i`, so no allocation after construction,
+//! except for a restored window's, which grows with the window),
 //! ordered by `(value, slot)`, with heap priorities from a fixed hash of the
 //! slot and subtree sizes for ranks. Insert, remove and both queries take
 //! O(log n) expected time; 16 bytes per sample.
@@ -20,6 +21,14 @@ struct Node {
     /// Nodes in this subtree, this one included.
     size: u32,
 }
+
+/// A node of a slot not in the tree.
+const EMPTY: Node = Node {
+    value: 0,
+    left: NIL,
+    right: NIL,
+    size: 0,
+};
 
 /// A multiset of `u32` samples keyed by ring slot (see the module docs).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,16 +51,31 @@ fn priority(slot: u32) -> u32 {
 impl SortedWindow {
     /// An empty multiset for a window of `capacity` slots.
     pub(crate) fn with_capacity(capacity: usize) -> SortedWindow {
-        let empty = Node {
-            value: 0,
-            left: NIL,
-            right: NIL,
-            size: 0,
-        };
         SortedWindow {
-            nodes: vec![empty; capacity].into_boxed_slice(),
+            nodes: vec![EMPTY; capacity].into_boxed_slice(),
             root: NIL,
         }
+    }
+
+    /// An empty multiset for a window of any number of slots, with nodes
+    /// allocated for `room` of them: a restored window's, which grows with
+    /// it (see `Window::with_room`).
+    pub(crate) fn with_room(room: usize) -> SortedWindow {
+        SortedWindow::with_capacity(room)
+    }
+
+    /// Makes room for `slot`, doubling as the window does, up to `capacity`.
+    #[cold]
+    fn grow(&mut self, slot: usize, capacity: usize) {
+        let room = self.nodes.len();
+        if slot >= capacity {
+            return;
+        }
+        let target = (2 * room).clamp(slot + 1, capacity);
+        let mut grown = Vec::with_capacity(target);
+        grown.extend_from_slice(&self.nodes);
+        grown.resize(target, EMPTY);
+        self.nodes = grown.into_boxed_slice();
     }
 
     /// Number of samples held.
@@ -125,9 +149,14 @@ impl SortedWindow {
     }
 
     /// Inserts `value` as the sample of ring slot `slot`, which must not be
-    /// in the tree (remove it first). Out-of-range slots are ignored.
-    pub(crate) fn insert(&mut self, slot: usize, value: u32) {
+    /// in the tree (remove it first), in a window of `capacity` slots.
+    /// A tree built [`with_room`](Self::with_room) for fewer slots grows as
+    /// its window does; slots past `capacity` are ignored.
+    pub(crate) fn insert(&mut self, slot: usize, value: u32, capacity: usize) {
         let Ok(key) = u32::try_from(slot) else { return };
+        if slot >= self.nodes.len() {
+            self.grow(slot, capacity);
+        }
         let Some(node) = self.nodes.get_mut(slot) else {
             return;
         };
@@ -266,7 +295,7 @@ mod tests {
             }
             // Few distinct values, so ties are common.
             let value = (rng.next_u64() % 50) as u32;
-            tree.insert(slot, value);
+            tree.insert(slot, value, capacity);
             ring[slot] = Some(value);
             let mut sorted: Vec<u32> = ring.iter().flatten().copied().collect();
             sorted.sort_unstable();
@@ -289,5 +318,30 @@ mod tests {
         assert_eq!(tree.len(), 0);
         assert_eq!(tree.count_at_least(0), 0);
         assert_eq!(tree.max(), None);
+    }
+
+    #[test]
+    fn a_tree_with_little_room_grows_into_the_same_tree() {
+        let capacity = 37;
+        let mut full = SortedWindow::with_capacity(capacity);
+        let mut grown = SortedWindow::with_room(3);
+        let mut rng = monotone_checks::rng(11);
+        for step in 0..200usize {
+            let slot = step % capacity;
+            if step >= capacity {
+                full.remove(slot);
+                grown.remove(slot);
+            }
+            let value = (rng.next_u64() % 50) as u32;
+            full.insert(slot, value, capacity);
+            grown.insert(slot, value, capacity);
+            assert!(grown.nodes.len() <= capacity);
+            assert_eq!(grown.len(), full.len());
+            for k in 1..=full.len() {
+                assert_eq!(grown.kth_largest(k), full.kth_largest(k), "step {step}");
+            }
+        }
+        // Grown to the capacity, node for node the same tree.
+        assert_eq!(grown, full);
     }
 }

@@ -65,11 +65,32 @@ use std::time::Duration;
 /// A [`MonitorBuilder`](super::MonitorBuilder) that is given no guard uses
 /// [`PauseGuard::for_config`] of its configuration. `PauseGuard::default()`
 /// is Cassandra's 5 s and 5 s, meant for 1 s heartbeats.
+///
+/// With the `serde` feature, deserialising runs [`PauseGuard::new`]'s
+/// check: a zero `max_pause` is refused by the format, as by the
+/// constructor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "GuardFields"))]
 pub struct PauseGuard {
     max_pause: Duration,
     grace: Duration,
+}
+
+/// A [`PauseGuard`]'s fields as read, before [`PauseGuard::new`] checks them.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct GuardFields {
+    max_pause: Duration,
+    grace: Duration,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<GuardFields> for PauseGuard {
+    type Error = ConfigError;
+    fn try_from(fields: GuardFields) -> Result<Self, Self::Error> {
+        PauseGuard::new(fields.max_pause, fields.grace)
+    }
 }
 
 impl Default for PauseGuard {

@@ -13,13 +13,26 @@
 //! * **Exact.** The window's samples are stored as the detector keeps them
 //!   (whole microseconds) and the running sums are recomputed on restore,
 //!   so the restored phi at `new_reference + x` equals the saved phi at
-//!   `old_reference + x` to the last bit.
-//! * **Validated.** [`Monitor::restore`] checks everything (format
-//!   version, configuration, thresholds, pause guard, window sizes, times,
-//!   duplicate peers) and returns a [`SnapshotError`] naming the first
-//!   problem. It builds a new monitor, so a bad snapshot can never be
-//!   partially applied, and it never panics. Bytes that do not even parse
-//!   are the serde format's error (`serde_json::Error`, ...), also typed.
+//!   `old_reference + x` to the last bit. The few `f64`s (thresholds,
+//!   Bertier's estimates) are written so that they read back to the same
+//!   bits in any format: as themselves in binary formats, as decimal
+//!   strings in text formats, whose number parsing may round (a default
+//!   `serde_json` does).
+//! * **Any serde format.** Every field is always written, so binary
+//!   formats that read fields by position (bincode, postcard) read a
+//!   snapshot back as well as JSON does.
+//! * **Validated.** The configuration and the pause guard are checked as
+//!   they are deserialised, like [`Config`]'s builder and
+//!   [`PauseGuard::new`] check them; [`Monitor::restore`] checks the rest
+//!   (format version, thresholds, window sizes, times, duplicate peers)
+//!   and returns a [`SnapshotError`] naming the first problem. It builds a
+//!   new monitor, so a bad snapshot can never be partially applied, and it
+//!   never panics. Bytes that do not even parse are the serde format's
+//!   error (`serde_json::Error`, ...), also typed.
+//! * **Sized by its content.** A restored window allocates room for the
+//!   samples the snapshot holds and grows as heartbeats come, up to the
+//!   configured size: a small snapshot that allows a huge window costs
+//!   little memory.
 //! * **Not saved:** announced suspicion levels and subscriptions (they
 //!   belong to the old process's subscribers: after a restore every peer
 //!   starts at level 0, and the first tick announces those whose deadlines
@@ -28,9 +41,11 @@
 //! A snapshot is taken one shard at a time, so it is consistent per peer
 //! (and per shard), not across shards, while heartbeats keep flowing.
 
+use super::schedule::NEVER;
 use super::shard::Peer;
 use super::{Monitor, MonitorBuilder, MonitorError, PauseGuard, DEFAULT_SHARDS};
-use crate::config::{Bootstrap, Config, ConfigError};
+use crate::config::{exact_float, Bootstrap, Config, ConfigError};
+use crate::detector::State;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -68,6 +83,7 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 pub struct Snapshot<K> {
     version: u32,
     config: Config,
+    #[serde(with = "exact_float")]
     thresholds: Vec<f64>,
     expected_response_after: Duration,
     pause_guard: Option<PauseGuard>,
@@ -86,12 +102,18 @@ struct PeerSnapshot<K> {
     /// The window's intervals in microseconds, oldest first.
     samples: Vec<u32>,
     /// Bertier's error estimates (delay, variation) in microseconds, which
-    /// depend on intervals no longer in the window; absent for other models.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// depend on intervals no longer in the window; `None` for other
+    /// models. Written exactly: they are not whole numbers.
+    ///
+    /// Every field is always written, even when empty, so that formats
+    /// that are not self-describing (bincode, postcard), which read fields
+    /// by position, can read a snapshot back; `default` still reads the
+    /// JSON of versions that left the empty ones out.
+    #[serde(default, with = "exact_float")]
     estimates: Option<[f64; 2]>,
     /// The last interval ended a suspicion and was not learnt (so the next
     /// one will be).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     skipped_last: bool,
     never_heard: bool,
 }
@@ -136,7 +158,9 @@ pub enum SnapshotError {
     },
     /// Invalid thresholds.
     Settings(MonitorError),
-    /// An invalid pause guard.
+    /// An invalid pause guard. A snapshot read through serde no longer
+    /// carries one: deserialising a [`PauseGuard`] validates it, so the
+    /// format refuses it first.
     PauseGuard(ConfigError),
     /// The peer at `index` has an empty window or more samples than the
     /// configured window holds.
@@ -277,10 +301,8 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             .shards(DEFAULT_SHARDS)
             .capacity(snapshot.peers.len());
         builder = match snapshot.pause_guard {
-            // Deserialised fields are re-validated like fresh ones.
-            Some(g) => builder.pause_guard(
-                PauseGuard::new(g.max_pause(), g.grace()).map_err(SnapshotError::PauseGuard)?,
-            ),
+            // Valid: deserialising a guard runs its constructor's check.
+            Some(g) => builder.pause_guard(g),
             None => builder.no_pause_guard(),
         };
         let monitor = builder.build().map_err(SnapshotError::Settings)?;
@@ -304,8 +326,19 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             {
                 return Err(SnapshotError::Estimates { index });
             }
-            let mut peer = Peer::boxed(saved.peer, &monitor.rules.params, saved.never_heard);
-            peer.state.restore(
+            // As `Peer::boxed` does (the record allocated before its
+            // window), but with a window sized by the samples restored,
+            // not by the configuration: `Peer::boxed`'s full-size window
+            // would let a few hundred bytes of snapshot claim gigabytes.
+            let mut peer = Box::new(Peer {
+                key: saved.peer,
+                level: 0,
+                never_heard: saved.never_heard,
+                state: State::placeholder(),
+                queued: NEVER,
+            });
+            peer.state = State::restored(
+                &monitor.rules.params,
                 &saved.samples,
                 saved.estimates,
                 saved.skipped_last,
