@@ -245,14 +245,29 @@ fn settings_round_trip_through_serde_and_old_configs_keep_todays_rules() {
     assert!(json.contains("\"learning\":\"all\""), "{json}");
     assert!(json.contains("\"bootstrap\":\"growing\""), "{json}");
     assert_eq!(serde_json::from_str::<Config>(&json).unwrap(), c);
-    // A configuration saved before these settings existed.
-    let mut old: serde_json::Value = serde_json::to_value(Config::default()).unwrap();
-    for key in ["learning", "period", "bootstrap"] {
-        old.as_object_mut().unwrap().remove(key);
+    // A configuration saved before these settings existed keeps the rules
+    // it ran under, Akka's learning rule included, even for Chen's model,
+    // whose default is now to learn every interval.
+    for model in [Model::Normal, Model::Chen] {
+        let fresh = Config::builder().model(model).build().unwrap();
+        let mut old: serde_json::Value = serde_json::to_value(&fresh).unwrap();
+        for key in ["learning", "period", "bootstrap"] {
+            old.as_object_mut().unwrap().remove(key);
+        }
+        let old = serde_json::from_value::<Config>(old).unwrap();
+        assert_eq!(
+            (old.learning(), old.period(), old.bootstrap()),
+            (Learning::SkipSuspected, Period::Estimated, Bootstrap::Seeds),
+            "{model}"
+        );
     }
     assert_eq!(
-        serde_json::from_value::<Config>(old).unwrap(),
-        Config::default()
+        Config::builder()
+            .model(Model::Chen)
+            .build()
+            .unwrap()
+            .learning(),
+        Learning::All
     );
 }
 
