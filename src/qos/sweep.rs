@@ -272,7 +272,9 @@ fn merge_converged(groups: &mut Vec<Group>, capacity: usize) {
 }
 
 /// Joins the groups whose windows hold the same intervals in the same order
-/// (all groups share the last arrival). Candidates are found by their exact
+/// and that agree on whether the last interval was left out (which decides
+/// the next one under [`Learning::SkipSuspected`](crate::Learning)); all
+/// groups share the last arrival. Candidates are found by their exact
 /// sums, then confirmed sample by sample, so a merge is never a guess.
 fn merge_identical(groups: &mut Vec<Group>) {
     let key = |g: &Group| {
@@ -293,6 +295,7 @@ fn merge_identical(groups: &mut Vec<Group>) {
                 .iter()
                 .eq(groups[from].state.window().iter())
                 && groups[into].state.estimates() == groups[from].state.estimates()
+                && groups[into].state.skipped_last() == groups[from].state.skipped_last()
             {
                 absorbed.push((into, from));
                 continue;
