@@ -159,3 +159,39 @@ fn groups_that_differ_only_in_the_skipped_flag_stay_apart() {
         assert_eq!(swept[k], score(&arrivals, &config, 0), "threshold {th}");
     }
 }
+
+/// `score` skips an arrival earlier than one before it, as the detector
+/// refuses it: the result is that of the slice without it. Before this was
+/// so, the gap to the stale arrival was scored as 0 (hiding the mistake of
+/// the real gap) and the observed time ran backwards (about 0 mistakes per
+/// hour, or an overflow in a debug build).
+#[test]
+fn arrivals_out_of_order_are_skipped_as_if_absent() {
+    // A 100 ms heartbeat with a 2 s outage every 50 arrivals; during each
+    // outage, a stale copy of an arrival from 1 s before it comes late.
+    let mut unsorted = Vec::new();
+    let mut kept = Vec::new();
+    let mut t = 1_000u64;
+    for i in 0..500u64 {
+        if i % 50 == 49 {
+            unsorted.push(Timestamp::from_millis(t - 1_000));
+            t += 2_000;
+        } else {
+            t += 100;
+        }
+        unsorted.push(Timestamp::from_millis(t));
+        kept.push(Timestamp::from_millis(t));
+    }
+    let base = Config::for_interval(Duration::from_millis(100)).unwrap();
+    let thresholds = [1.0, 8.0];
+    let swept = sweep(&unsorted, &base, &thresholds, 0).unwrap();
+    for (k, &th) in thresholds.iter().enumerate() {
+        let config = base.to_builder().threshold(th).build().unwrap();
+        let expected = score(&kept, &config, 0);
+        // Each of the ten 2 s outages is a mistake at either threshold: the
+        // deadlines of a 100 ms heartbeat stay below 0.5 s.
+        assert_eq!(expected.mistakes, 10, "threshold {th}: {expected:?}");
+        assert_eq!(score(&unsorted, &config, 0), expected, "threshold {th}");
+        assert_eq!(swept[k], expected, "sweep, threshold {th}");
+    }
+}
