@@ -1,10 +1,11 @@
 //! `accrual simulate`: a simulated trace as CSV on standard output.
 
 use crate::args::SimulateArgs;
+use crate::{output_error, Stop};
 use accrual::simulate::{self, Profile, Scenario};
 use std::io::{self, BufWriter, Write};
 
-pub(crate) fn run(args: &SimulateArgs) -> Result<(), String> {
+pub(crate) fn run(args: &SimulateArgs) -> Result<(), Stop> {
     let profile: Profile = args
         .profile
         .parse()
@@ -23,5 +24,5 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), String> {
     trace
         .write_csv(&mut out)
         .and_then(|()| out.flush())
-        .map_err(|e| format!("writing output: {e}"))
+        .map_err(output_error)
 }

@@ -1,0 +1,145 @@
+//! Values the user typed, checked and named in messages: times in
+//! milliseconds, the library's configuration errors in terms of the
+//! options, and tokens shortened before they are echoed.
+
+use accrual::{ConfigError, Timestamp};
+
+/// The latest time a [`Timestamp`] holds, in milliseconds: 2⁶⁴ − 1 ns,
+/// about 584 years.
+pub(crate) const MAX_TIME_MS: f64 = u64::MAX as f64 / 1e6;
+
+/// The longest part of a token echoed in a message: a stray 100 MB line
+/// must not come back in full.
+const SHOWN_CHARS: usize = 40;
+
+/// `token` for a message, quoted, its first [`SHOWN_CHARS`] characters and
+/// `...` if it is longer.
+pub(crate) fn shown(token: &str) -> String {
+    match token.char_indices().nth(SHOWN_CHARS) {
+        None => format!("{token:?}"),
+        Some((end, _)) => format!("{:?}...", &token[..end]),
+    }
+}
+
+/// A time in milliseconds from 0 to [`MAX_TIME_MS`], or a message saying
+/// why `token` is not one.
+pub(crate) fn time_ms(token: &str) -> Result<Timestamp, String> {
+    let Ok(ms) = token.parse::<f64>() else {
+        return Err(format!("{} is not a number of milliseconds", shown(token)));
+    };
+    Timestamp::try_from_millis_f64(ms).map_err(|_| out_of_range_time(token))
+}
+
+/// [`time_ms`] for a number already parsed (an option's value).
+pub(crate) fn time_ms_value(option: &str, ms: f64) -> Result<Timestamp, String> {
+    Timestamp::try_from_millis_f64(ms)
+        .map_err(|_| format!("{option}: {}", out_of_range_time(&ms.to_string())))
+}
+
+fn out_of_range_time(token: &str) -> String {
+    format!(
+        "{} is out of range: times are milliseconds from 0 to {MAX_TIME_MS:.3} (2^64 ns, \
+         about 584 years)",
+        shown(token).trim_matches('"')
+    )
+}
+
+/// A duration option in milliseconds that must be finite and above 0.
+pub(crate) fn positive_ms(option: &str, ms: f64) -> Result<f64, String> {
+    if ms.is_finite() && ms > 0.0 {
+        Ok(ms)
+    } else {
+        Err(format!(
+            "{option} {ms}: must be a finite number of milliseconds above 0"
+        ))
+    }
+}
+
+/// A target or limit that must be a finite number, 0 or more.
+pub(crate) fn non_negative(option: &str, value: f64) -> Result<f64, String> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{option} {value}: must be a finite number, 0 or more"
+        ))
+    }
+}
+
+/// Why a trace whose median interval is 0 cannot be scored.
+pub(crate) const NO_USABLE_INTERVAL: &str =
+    "the trace has no usable interval: the median time between a node's arrivals is 0 (most \
+     arrivals repeat the time of the one before)";
+
+/// The options that set each configuration field, for `phi` and `plot`.
+pub(crate) const DETECTOR_OPTIONS: &[(&str, &str)] = &[
+    ("max_sample_size", "--window"),
+    ("threshold", "--threshold"),
+    ("acceptable_pause", "--pause-ms"),
+    ("min_std_deviation", "--min-std-ms"),
+    ("first_heartbeat_estimate", "--first-interval-ms"),
+    ("bertier_beta", "--bertier-beta"),
+    ("bertier_phi", "--bertier-phi"),
+    ("bertier_gamma", "--bertier-gamma"),
+];
+
+/// The same for `tune`, whose thresholds come from `threshold_option`
+/// (`--thresholds`, or `--threshold` for one) and may be timeouts.
+pub(crate) fn tune_options(threshold_option: &'static str) -> Vec<(&'static str, &'static str)> {
+    let mut options: Vec<_> = DETECTOR_OPTIONS
+        .iter()
+        .map(|&(field, option)| match field {
+            "threshold" => (field, threshold_option),
+            _ => (field, option),
+        })
+        .collect();
+    options.push(("timeout", threshold_option));
+    options
+}
+
+/// The library's message for `e`, with the configuration field it names
+/// replaced by the option the user typed (`options`: field, option).
+pub(crate) fn config_error(e: &ConfigError, options: &[(&str, &str)]) -> String {
+    let message = e.to_string();
+    for (field, option) in options {
+        if let Some(rest) = message.strip_prefix(field) {
+            if rest.starts_with(' ') {
+                return format!("{option}{rest}");
+            }
+        }
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_tokens_are_shortened() {
+        assert_eq!(shown("abc"), "\"abc\"");
+        let long = "x".repeat(1000);
+        assert_eq!(shown(&long), format!("{:?}...", "x".repeat(40)));
+    }
+
+    #[test]
+    fn the_time_limit_is_the_clocks() {
+        // The largest timestamp is u64::MAX ns = 18446744073709.551615 ms.
+        assert!(time_ms("18446744073709.5").is_ok());
+        assert!(time_ms("18446744073710").is_err());
+        assert!(time_ms("1e15").unwrap_err().contains("out of range"));
+        assert!(time_ms("-1").unwrap_err().contains("out of range"));
+        assert!(time_ms("NaN").unwrap_err().contains("out of range"));
+        assert!(time_ms("x").unwrap_err().contains("not a number"));
+    }
+
+    #[test]
+    fn config_errors_name_the_option() {
+        let e = accrual::Config::builder()
+            .max_sample_size(0)
+            .build()
+            .unwrap_err();
+        let message = config_error(&e, DETECTOR_OPTIONS);
+        assert!(message.starts_with("--window "), "{message}");
+    }
+}
