@@ -396,6 +396,42 @@ fn answers_before_an_unreadable_line_are_kept() {
 }
 
 #[test]
+fn tune_applies_the_learning_rules() {
+    // Growing bootstrap with a first estimate ten times too short: the
+    // seeds of 7.5 and 12.5 ms would weigh on the first windows, the
+    // growing window has only real intervals. The scores must differ.
+    let trace = regular_trace("rules.csv");
+    let run = |bootstrap: &str| {
+        let out = accrual(
+            &[
+                "tune",
+                "--trace",
+                trace.to_str().expect("utf-8 path"),
+                "--models",
+                "normal",
+                "--thresholds",
+                "1",
+                "--pause-ms",
+                "0",
+                "--window",
+                "20",
+                "--first-interval-ms",
+                "10",
+                "--bootstrap",
+                bootstrap,
+                "--no-validate",
+                "--format",
+                "csv",
+            ],
+            "",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert_ne!(run("seeds"), run("growing"));
+}
+
+#[test]
 fn a_reader_that_stops_early_ends_simulate_quietly() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};

@@ -308,7 +308,9 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), Stop> {
         Some(ms) => positive_ms("--first-interval-ms", ms)?,
         None => interval_ms,
     };
-    let base = Config::builder()
+    let base = search
+        .rules
+        .apply(Config::builder())
         .max_sample_size(search.window)
         .first_heartbeat_estimate_ms(first)
         .min_std_deviation_ms(first / 10.0)
