@@ -372,6 +372,14 @@ fn times_beyond_the_clock_give_its_real_limit() {
     }
     let out = accrual(&["phi"], "hb a 18446744073709\nup a 18446744073709.5\n");
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // The same in a trace file.
+    let path = write_temp("beyond.csv", "arrival_ms\n0\n1e15\n");
+    let out = accrual(&["tune", "--trace", path.to_str().expect("utf-8")], "");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line 3"), "{stderr}");
+    assert!(stderr.contains("out of range"), "{stderr}");
+    assert!(stderr.contains("18446744073709.551615"), "{stderr}");
 }
 
 #[test]
@@ -381,7 +389,19 @@ fn a_long_bad_token_is_shortened_in_the_message() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.len() < 300, "{} bytes", stderr.len());
-    assert!(stderr.contains("..."), "{stderr}");
+    assert!(stderr.contains('…'), "{stderr}");
+}
+
+#[test]
+fn a_long_node_name_is_shortened_in_a_trace_error() {
+    let name = "n".repeat(1 << 20);
+    let csv = format!("node,arrival_ms\n{name},5\n{name},3\n");
+    let path = write_temp("long-name.csv", &csv);
+    let out = accrual(&["tune", "--trace", path.to_str().expect("utf-8")], "");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("earlier than"), "{stderr}");
+    assert!(stderr.len() < 400, "{} bytes", stderr.len());
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The command line's arguments, as clap reads them.
 
-use crate::input::{config_error, positive_ms, DETECTOR_OPTIONS};
+use crate::input::{config_error, positive_ms, shown, DETECTOR_OPTIONS};
 use accrual::trace::{ReadOptions, TimeUnit};
 use accrual::{Bootstrap, Config, ConfigBuilder, Learning, Model, Period};
 use clap::{Args, ValueEnum};
@@ -145,8 +145,9 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
         _ => match text.as_bytes() {
             [d] if d.is_ascii() && !matches!(d, b'"' | b'\n' | b'\r') => Ok(*d),
             _ => Err(format!(
-                "{text:?} is not a delimiter: expected `,`, `;`, `tab` or another single \
-                 ASCII character other than a quote"
+                "{} is not a delimiter: expected `,`, `;`, `tab` or another single \
+                 ASCII character other than a quote",
+                shown(text)
             )),
         },
     }
@@ -166,8 +167,9 @@ impl TraceFormatArgs {
             Some(unit) => unit,
             None => TimeUnit::from_column_name(column).ok_or_else(|| {
                 format!(
-                    "--time-column {column:?} does not end in _ns, _us, _ms or _s: say its \
-                     unit with --time-unit"
+                    "--time-column {} does not end in _ns, _us, _ms or _s: say its unit with \
+                     --time-unit",
+                    shown(column)
                 )
             })?,
         };

@@ -4,20 +4,21 @@
 
 use accrual::{ConfigError, Timestamp};
 
-/// The latest time a [`Timestamp`] holds, in milliseconds: 2⁶⁴ − 1 ns,
-/// about 584 years.
-pub(crate) const MAX_TIME_MS: f64 = u64::MAX as f64 / 1e6;
+/// The latest time a [`Timestamp`] holds, in milliseconds, as written in
+/// messages: 2⁶⁴ − 1 ns, about 584 years.
+const MAX_TIME_MS: &str = "18446744073709.551615";
 
 /// The longest part of a token echoed in a message: a stray 100 MB line
-/// must not come back in full.
-const SHOWN_CHARS: usize = 40;
+/// must not come back in full. The trace reader's messages cut values at
+/// the same length, with the same mark.
+const SHOWN_CHARS: usize = 48;
 
 /// `token` for a message, quoted, its first [`SHOWN_CHARS`] characters and
-/// `...` if it is longer.
+/// `…` if it is longer.
 pub(crate) fn shown(token: &str) -> String {
     match token.char_indices().nth(SHOWN_CHARS) {
         None => format!("{token:?}"),
-        Some((end, _)) => format!("{:?}...", &token[..end]),
+        Some((end, _)) => format!("{:?}…", &token[..end]),
     }
 }
 
@@ -38,7 +39,7 @@ pub(crate) fn time_ms_value(option: &str, ms: f64) -> Result<Timestamp, String> 
 
 fn out_of_range_time(token: &str) -> String {
     format!(
-        "{} is out of range: times are milliseconds from 0 to {MAX_TIME_MS:.3} (2^64 ns, \
+        "{} is out of range: times are milliseconds from 0 to {MAX_TIME_MS} (2^64 − 1 ns, \
          about 584 years)",
         shown(token).trim_matches('"')
     )
@@ -119,12 +120,15 @@ mod tests {
     fn long_tokens_are_shortened() {
         assert_eq!(shown("abc"), "\"abc\"");
         let long = "x".repeat(1000);
-        assert_eq!(shown(&long), format!("{:?}...", "x".repeat(40)));
+        assert_eq!(shown(&long), format!("{:?}…", "x".repeat(48)));
     }
 
     #[test]
     fn the_time_limit_is_the_clocks() {
-        // The largest timestamp is u64::MAX ns = 18446744073709.551615 ms.
+        assert_eq!(
+            MAX_TIME_MS,
+            format!("{}.{:06}", u64::MAX / 1_000_000, u64::MAX % 1_000_000)
+        );
         assert!(time_ms("18446744073709.5").is_ok());
         assert!(time_ms("18446744073710").is_err());
         assert!(time_ms("1e15").unwrap_err().contains("out of range"));

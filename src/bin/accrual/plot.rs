@@ -2,7 +2,7 @@
 //! chart, as SVG files.
 
 use crate::args::PlotArgs;
-use crate::input::{config_error, time_ms_value, DETECTOR_OPTIONS, NO_USABLE_INTERVAL};
+use crate::input::{config_error, shown, time_ms_value, DETECTOR_OPTIONS, NO_USABLE_INTERVAL};
 use crate::read_trace;
 use crate::tune::evaluate_with_progress;
 use accrual::tune::{self, Detection, GridSpec, Scoring, Targets};
@@ -14,7 +14,7 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), String> {
             .nodes()
             .iter()
             .find(|n| n.name() == name)
-            .ok_or_else(|| format!("node {name:?} is not in the trace"))?,
+            .ok_or_else(|| format!("node {} is not in the trace", shown(name)))?,
         None => trace.nodes().first().ok_or("the trace is empty")?,
     };
     let interval_ms = tune::median_interval(&trace)
