@@ -350,6 +350,11 @@ fn errors_name_the_option_the_user_typed() {
     tune(&["--thresholds", "0:inf:1"], "--thresholds");
     tune(&["--thresholds", "1:NaN:1"], "--thresholds");
     tune(&["--thresholds", "0:1e300:1e-300"], "--thresholds");
+    // A huge value is written compactly, not as 301 digits.
+    tune(&["--pause-ms", "1e300"], "--pause-ms 1e300: out of range");
+    refused(&["simulate", "--duration-s", "1e300"], "", "--duration-s");
+    refused(&["simulate", "--interval-ms", "0"], "", "--interval-ms");
+    refused(&["simulate", "--nodes", "0"], "", "--nodes");
 }
 
 #[test]

@@ -98,10 +98,50 @@ pub(crate) fn tune_options(threshold_option: &'static str) -> Vec<(&'static str,
     options
 }
 
-/// The library's message for `e`, with the configuration field it names
-/// replaced by the option the user typed (`options`: field, option).
+/// The library's message for `e`, in terms of the option the user typed
+/// (`options`: field, option) and with the value written compactly.
 pub(crate) fn config_error(e: &ConfigError, options: &[(&str, &str)]) -> String {
-    let message = e.to_string();
+    let option = |field: &str| {
+        options
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or(field, |(_, o)| o)
+            .to_string()
+    };
+    match e {
+        // Finite and not negative, yet refused: too long for a `Duration`.
+        ConfigError::InvalidMillis { field, value } if *value >= 0.0 => format!(
+            "{} {}: out of range: at most about 1.8e22 ms (2^64 s)",
+            option(field),
+            number(*value)
+        ),
+        ConfigError::InvalidMillis { field, value } => format!(
+            "{} {}: must be a finite number of milliseconds, 0 or more",
+            option(field),
+            number(*value)
+        ),
+        ConfigError::NotPositive { field, value } => format!(
+            "{} {}: must be a finite number above 0",
+            option(field),
+            number(*value)
+        ),
+        ConfigError::Negative { field, value } => format!(
+            "{} {}: must be a finite number, 0 or more",
+            option(field),
+            number(*value)
+        ),
+        ConfigError::OutOfRange { field, value, max } => format!(
+            "{} {}: out of range: at most {}",
+            option(field),
+            number(*value),
+            number(*max)
+        ),
+        e => with_options(e.to_string(), options),
+    }
+}
+
+/// `message` with the field it starts with replaced by its option.
+pub(crate) fn with_options(message: String, options: &[(&str, &str)]) -> String {
     for (field, option) in options {
         if let Some(rest) = message.strip_prefix(field) {
             if rest.starts_with(' ') {
@@ -110,6 +150,26 @@ pub(crate) fn config_error(e: &ConfigError, options: &[(&str, &str)]) -> String 
         }
     }
     message
+}
+
+/// The options that set each field of a simulated scenario.
+pub(crate) const SIMULATE_OPTIONS: &[(&str, &str)] = &[
+    ("duration_s", "--duration-s"),
+    ("duration", "--duration-s"),
+    ("interval_ms", "--interval-ms"),
+    ("interval", "--interval-ms"),
+    ("nodes", "--nodes"),
+];
+
+/// A number for a message: as typed for ordinary magnitudes, in
+/// scientific notation for huge or tiny ones (1e300 is not 301 digits).
+fn number(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude != 0.0 && magnitude.is_finite() && !(1e-6..1e15).contains(&magnitude) {
+        format!("{value:e}")
+    } else {
+        value.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -135,6 +195,14 @@ mod tests {
         assert!(time_ms("-1").unwrap_err().contains("out of range"));
         assert!(time_ms("NaN").unwrap_err().contains("out of range"));
         assert!(time_ms("x").unwrap_err().contains("not a number"));
+    }
+
+    #[test]
+    fn huge_values_are_written_compactly() {
+        assert_eq!(number(1e300), "1e300");
+        assert_eq!(number(-5.0), "-5");
+        assert_eq!(number(0.25), "0.25");
+        assert_eq!(number(f64::NAN), "NaN");
     }
 
     #[test]
