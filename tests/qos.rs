@@ -112,6 +112,46 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// Arrivals out of order (a stale copy of an earlier arrival now and
+    /// then) are skipped: the sweep and the replay both score the slice
+    /// without them.
+    #[test]
+    fn arrivals_out_of_order_are_skipped_by_the_sweep_and_the_replay(
+        arrivals in arrivals(),
+        stale in prop::collection::vec((0usize..400, 1u64..5_000_000_000), 0..20),
+        base in base(),
+        thresholds in prop::collection::vec(0.05f64..20.0, 1..6),
+    ) {
+        let mut unsorted = arrivals.clone();
+        for &(at, back) in &stale {
+            let at = at.min(unsorted.len());
+            let latest = unsorted[..at].iter().max().map_or(0, |t| t.as_nanos());
+            if latest > back {
+                unsorted.insert(at, Timestamp::from_nanos(latest - back));
+            }
+        }
+        let kept: Vec<Timestamp> = unsorted
+            .iter()
+            .scan(0u64, |latest, t| {
+                let keep = t.as_nanos() >= *latest;
+                *latest = (*latest).max(t.as_nanos());
+                Some(keep.then_some(*t))
+            })
+            .flatten()
+            .collect();
+        let swept = sweep(&unsorted, &base, &thresholds, 0).unwrap();
+        for (k, &th) in thresholds.iter().enumerate() {
+            let config = base.to_builder().threshold(th).build().unwrap();
+            let expected = score(&kept, &config, 0);
+            prop_assert_eq!(score(&unsorted, &config, 0), expected, "threshold {}", th);
+            prop_assert_eq!(swept[k], expected, "sweep, threshold {}", th);
+        }
+    }
+}
+
 #[test]
 fn sweep_handles_unsorted_and_repeated_thresholds() {
     let arrivals: Vec<Timestamp> = (0..2000u64)
