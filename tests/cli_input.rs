@@ -491,8 +491,10 @@ fn phi_answers_a_query_before_its_input_ends() {
         .spawn()
         .expect("the binary runs");
     let mut stdin = child.stdin.take().expect("stdin is piped");
+    // The start of a next line comes with the query: the answer must not
+    // wait for its end.
     stdin
-        .write_all(b"hb a 0\nup a 10\n")
+        .write_all(b"hb a 0\nup a 10\nup a")
         .and_then(|()| stdin.flush())
         .expect("the query is written");
     let stdout = child.stdout.take().expect("stdout is piped");
@@ -504,6 +506,8 @@ fn phi_answers_a_query_before_its_input_ends() {
     });
     // With stdin still open: a buffered answer would never come.
     let answer = answers.recv_timeout(Duration::from_secs(20));
+    // The end of the second query, then the end of the input.
+    let _ = stdin.write_all(b" 20\n");
     drop(stdin);
     let out = child.wait_with_output().expect("the binary finishes");
     assert_eq!(

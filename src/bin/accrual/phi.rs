@@ -1,9 +1,9 @@
 //! `accrual phi`: heartbeats and queries from standard input, answers on
 //! standard output.
 //!
-//! Answers are flushed whenever the input read so far is used up, before
-//! waiting for more: a program that writes one query and waits for its
-//! answer gets it at once, and a file or a fast pipe still gets large
+//! Answers are flushed whenever the next line is not yet all read, before
+//! waiting for more input: a program that writes one query and waits for
+//! its answer gets it at once, and a file or a fast pipe still gets large
 //! writes.
 
 use crate::args::PhiArgs;
@@ -66,8 +66,9 @@ fn answer(
     let mut detectors: HashMap<String, Detector> = HashMap::new();
     let mut line = String::new();
     for line_no in 1.. {
-        if input.buffer().is_empty() {
-            // About to wait for input: let the reader see every answer.
+        if !input.buffer().contains(&b'\n') {
+            // The next line is not all read: reading it may wait for the
+            // writer, which may itself wait for these answers.
             out.flush().map_err(output_error)?;
         }
         line.clear();
