@@ -282,8 +282,10 @@ pub fn phi_timeline_svg(
         }
         let lo = start.max(from.as_nanos());
         // Sixteen samples per gap follow the curve's shape closely enough.
+        // In u128: a gap of more than 2^60 ns (a range near the clock's
+        // end) would overflow the product and fold the curve back.
         for k in 0..=16u64 {
-            let t = lo + (end - lo) * k / 16;
+            let t = lo + (u128::from(end - lo) * u128::from(k) / 16) as u64;
             curve.push((t, detector.phi(Timestamp::from_nanos(t))));
         }
         if let Some(deadline) = detector.suspicion_deadline() {
@@ -510,6 +512,27 @@ mod tests {
         );
         assert!(svg.contains("threshold 8"));
         assert!(!svg.contains("NaN"));
+    }
+
+    #[test]
+    fn a_range_near_the_clock_end_draws_time_forwards() {
+        // Two heartbeats and a range of 1e13 ms (1e19 ns, past 2^63): the
+        // samples of the one long gap must still move right, never back.
+        let config = Config::for_interval(std::time::Duration::from_secs(1)).unwrap();
+        let arrivals = [Timestamp::from_millis(0), Timestamp::from_millis(1_000)];
+        let to = Timestamp::try_from_millis_f64(1e13).unwrap();
+        let svg = phi_timeline_svg(&arrivals, &config, Timestamp::from_millis(0), to, "t");
+        let points = svg
+            .lines()
+            .find(|l| l.starts_with("<polyline"))
+            .and_then(|l| l.split('"').nth(1))
+            .unwrap();
+        let xs: Vec<f64> = points
+            .split(' ')
+            .map(|p| p.split(',').next().unwrap().parse().unwrap())
+            .collect();
+        assert!(xs.len() > 16, "{points}");
+        assert!(xs.windows(2).all(|w| w[0] <= w[1]), "{points}");
     }
 
     #[test]

@@ -145,11 +145,35 @@ fn observed(arrivals: &[Timestamp], warmup: usize) -> u128 {
     observed_between(arrivals, warmup, arrivals.len().saturating_sub(1))
 }
 
+/// The arrivals a replay takes, with their indices: those not earlier than
+/// any arrival before them (a detector rejects the others). All of them in
+/// a sorted slice.
+fn in_order(arrivals: &[Timestamp]) -> impl Iterator<Item = (usize, u64)> + '_ {
+    let mut latest = 0;
+    arrivals.iter().enumerate().filter_map(move |(i, a)| {
+        let a = a.as_nanos();
+        (i == 0 || a >= latest).then(|| {
+            latest = a;
+            (i, a)
+        })
+    })
+}
+
 /// Time covered by the gaps after arrivals `from..to`: `a_to − a_from`
-/// (0 when that range is empty).
+/// (0 when that range is empty). Arrivals earlier than one before them are
+/// left out, as the replay skips them: the span runs from the first
+/// arrival taken at or after `from` to the last taken up to `to`.
 fn observed_between(arrivals: &[Timestamp], from: usize, to: usize) -> u128 {
-    match (arrivals.get(from), arrivals.get(to)) {
-        (Some(first), Some(last)) if from < to => u128::from(last.as_nanos() - first.as_nanos()),
+    let mut start = None;
+    let mut end = None;
+    for (i, a) in in_order(arrivals).take_while(|&(i, _)| i <= to) {
+        if i >= from && start.is_none() {
+            start = Some(a);
+        }
+        end = Some(a);
+    }
+    match (start, end) {
+        (Some(first), Some(last)) if from < to => u128::from(last - first),
         _ => 0,
     }
 }
@@ -201,7 +225,9 @@ impl SplitQos {
 ///
 /// `fraction` is clamped to `[0, 1]`; 1 keeps every gap in the first part.
 pub fn split_index(arrivals: &[Timestamp], fraction: f64) -> usize {
-    let (Some(first), Some(last)) = (arrivals.first(), arrivals.last()) else {
+    // The latest arrival, not the last one: a slice that is not sorted
+    // must not make the span negative.
+    let (Some(first), Some(last)) = (arrivals.first(), arrivals.iter().max()) else {
         return 0;
     };
     match split_cut(first.as_nanos(), last.as_nanos(), fraction) {
@@ -228,8 +254,9 @@ const PROGRESS_STEP: usize = 4096;
 
 /// Scores one configuration on one node's arrivals (in non-decreasing
 /// order) by replaying them through a [`Detector`], the reference
-/// implementation of the scoring rules. Arrivals earlier than their
-/// predecessor are skipped, as the detector rejects them.
+/// implementation of the scoring rules. An arrival earlier than one before
+/// it is skipped, as the detector rejects it: the result is that of the
+/// slice without it, the warm-up still counting it.
 pub fn score(arrivals: &[Timestamp], config: &Config, warmup: usize) -> Qos {
     score_numbered(arrivals, None, config, warmup)
 }
@@ -249,19 +276,26 @@ pub fn score_numbered(
         observed_ns: observed(arrivals, warmup),
         ..Qos::default()
     };
+    // The arrival taken last and whether its gap is scored: the gap runs
+    // to the next arrival that is not earlier (the detector skips those).
+    let mut pending: Option<(u64, u64)> = None;
     for (i, &a) in arrivals.iter().enumerate() {
+        if let Some((at, d)) = pending {
+            if a.as_nanos() < at {
+                continue;
+            }
+            qos.record(d, a.as_nanos() - at);
+            pending = None;
+        }
         let accepted = match seqs.and_then(|s| s.get(i)) {
             Some(&seq) => detector.heartbeat_seq(a, seq),
             None => detector.heartbeat(a),
         };
-        if accepted.is_err() {
+        if accepted.is_err() || i < warmup {
             continue;
         }
-        if let (true, Some(&next)) = (i >= warmup, arrivals.get(i + 1)) {
-            let deadline = detector.suspicion_deadline().unwrap_or(Timestamp::MAX);
-            let d = deadline.as_nanos() - a.as_nanos();
-            qos.record(d, next.as_nanos().saturating_sub(a.as_nanos()));
-        }
+        let deadline = detector.suspicion_deadline().unwrap_or(Timestamp::MAX);
+        pending = Some((a.as_nanos(), deadline.as_nanos() - a.as_nanos()));
     }
     qos
 }

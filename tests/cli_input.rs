@@ -290,3 +290,231 @@ fn trace_errors_name_line_column_and_value() {
     assert!(stderr.contains("line 3, column `arrival_ms`"), "{stderr}");
     assert!(stderr.len() < 300, "{} bytes of error", stderr.len());
 }
+
+/// A regular 100 ms trace of one node, as a file for `tune` and `plot`.
+fn regular_trace(name: &str) -> std::path::PathBuf {
+    let csv: String = std::iter::once("arrival_ms\n".to_string())
+        .chain((0..200u64).map(|k| format!("{}\n", k * 100 + k % 7)))
+        .collect();
+    write_temp(name, &csv)
+}
+
+/// Runs `args` and checks the refusal: status 2, a message that holds
+/// `names` and none of the library's field names.
+fn refused(args: &[&str], stdin: &str, names: &str) {
+    let out = accrual(args, stdin);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(names), "{args:?}: {stderr}");
+    for field in [
+        "max_sample_size",
+        "min_std_deviation",
+        "acceptable_pause",
+        "first_heartbeat_estimate",
+    ] {
+        assert!(!stderr.contains(field), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn errors_name_the_option_the_user_typed() {
+    let trace = regular_trace("options.csv");
+    let trace = trace.to_str().expect("utf-8 path");
+    refused(&["phi", "--window", "0"], "", "--window");
+    // Negative values are values, out of range, not unknown arguments.
+    refused(&["phi", "--threshold", "-1"], "", "--threshold");
+    refused(&["phi", "--pause-ms", "-5"], "", "--pause-ms");
+    // A zero first interval would make the derived σ floor 0 first.
+    refused(
+        &["phi", "--first-interval-ms", "0"],
+        "",
+        "--first-interval-ms",
+    );
+    let tune = |extra: &[&str], names: &str| {
+        let mut args = vec!["tune", "--trace", trace, "--models", "normal"];
+        args.extend_from_slice(extra);
+        refused(&args, "", names);
+    };
+    tune(&["--window", "0"], "--window");
+    tune(&["--first-interval-ms", "0"], "--first-interval-ms");
+    tune(&["--pause-ms", "-5"], "--pause-ms");
+    tune(&["--threshold", "-1"], "--threshold ");
+    tune(&["--thresholds", "1,-1"], "--thresholds ");
+    tune(&["--target-detection-ms", "NaN"], "--target-detection-ms");
+    tune(&["--target-detection-ms", "-1"], "--target-detection-ms");
+    tune(
+        &["--target-mistakes-per-hour", "-0.5"],
+        "--target-mistakes-per-hour",
+    );
+    // An infinite range used to score nothing and exit 0.
+    tune(&["--thresholds", "0:inf:1"], "--thresholds");
+    tune(&["--thresholds", "1:NaN:1"], "--thresholds");
+    tune(&["--thresholds", "0:1e300:1e-300"], "--thresholds");
+    // A huge value is written compactly, not as 301 digits.
+    tune(&["--pause-ms", "1e300"], "--pause-ms 1e300: out of range");
+    refused(&["simulate", "--duration-s", "1e300"], "", "--duration-s");
+    refused(&["simulate", "--interval-ms", "0"], "", "--interval-ms");
+    refused(&["simulate", "--nodes", "0"], "", "--nodes");
+}
+
+#[test]
+fn a_trace_of_duplicates_is_named_not_the_sigma_floor() {
+    let path = write_temp("duplicates.csv", "arrival_ms\n5\n5\n5\n5\n");
+    let path = path.to_str().expect("utf-8 path");
+    refused(&["tune", "--trace", path], "", "no usable interval");
+    refused(&["plot", "--trace", path], "", "no usable interval");
+}
+
+#[test]
+fn times_beyond_the_clock_give_its_real_limit() {
+    // u64::MAX ns = 18446744073709.551615 ms; the old message said 1.8e16.
+    for t in ["1e15", "18446744073710"] {
+        let out = accrual(&["phi"], &format!("hb a {t}\n"));
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{t}");
+        assert!(stderr.contains("out of range"), "{stderr}");
+        assert!(stderr.contains("18446744073709.5"), "{stderr}");
+    }
+    let out = accrual(&["phi"], "hb a 18446744073709\nup a 18446744073709.5\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The same in a trace file.
+    let path = write_temp("beyond.csv", "arrival_ms\n0\n1e15\n");
+    let out = accrual(&["tune", "--trace", path.to_str().expect("utf-8")], "");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line 3"), "{stderr}");
+    assert!(stderr.contains("out of range"), "{stderr}");
+    assert!(stderr.contains("18446744073709.551615"), "{stderr}");
+}
+
+#[test]
+fn a_long_bad_token_is_shortened_in_the_message() {
+    let token = "9".repeat(1 << 20) + "x";
+    let out = accrual(&["phi"], &format!("hb a 0\nphi a {token}\n"));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.len() < 300, "{} bytes", stderr.len());
+    assert!(stderr.contains('…'), "{stderr}");
+}
+
+#[test]
+fn a_long_node_name_is_shortened_in_a_trace_error() {
+    let name = "n".repeat(1 << 20);
+    let csv = format!("node,arrival_ms\n{name},5\n{name},3\n");
+    let path = write_temp("long-name.csv", &csv);
+    let out = accrual(&["tune", "--trace", path.to_str().expect("utf-8")], "");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("earlier than"), "{stderr}");
+    assert!(stderr.len() < 400, "{} bytes", stderr.len());
+}
+
+#[test]
+fn answers_before_an_unreadable_line_are_kept() {
+    // A line that is not UTF-8 stops the input; the answer before it was
+    // lost in the output buffer.
+    let mut input = b"hb a 0\nup a 1\n".to_vec();
+    input.extend_from_slice(b"\xff\xfe\n");
+    let out = support::accrual_bytes(&["phi"], &input);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "a 1 true\n");
+}
+
+#[test]
+fn tune_applies_the_learning_rules() {
+    // Growing bootstrap with a first estimate ten times too short: the
+    // seeds of 7.5 and 12.5 ms would weigh on the first windows, the
+    // growing window has only real intervals. The scores must differ.
+    let trace = regular_trace("rules.csv");
+    let run = |bootstrap: &str| {
+        let out = accrual(
+            &[
+                "tune",
+                "--trace",
+                trace.to_str().expect("utf-8 path"),
+                "--models",
+                "normal",
+                "--thresholds",
+                "1",
+                "--pause-ms",
+                "0",
+                "--window",
+                "20",
+                "--first-interval-ms",
+                "10",
+                "--bootstrap",
+                bootstrap,
+                "--no-validate",
+                "--format",
+                "csv",
+            ],
+            "",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert_ne!(run("seeds"), run("growing"));
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_simulate_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    // `accrual simulate | head -1`: far more output than a pipe holds.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accrual"))
+        .args(["simulate", "--nodes", "20", "--duration-s", "3600"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut first)
+        .expect("one line");
+    assert_eq!(first, "node,arrival_ms\n");
+    // The reader is dropped: the pipe is closed.
+    let out = child.wait_with_output().expect("the binary finishes");
+    assert_eq!(text(&out.stderr), "");
+    assert!(out.status.success(), "{:?}", out.status);
+}
+
+#[test]
+fn phi_answers_a_query_before_its_input_ends() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accrual"))
+        .arg("phi")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    // The start of a next line comes with the query: the answer must not
+    // wait for its end.
+    stdin
+        .write_all(b"hb a 0\nup a 10\nup a")
+        .and_then(|()| stdin.flush())
+        .expect("the query is written");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (send, answers) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = send.send(line);
+    });
+    // With stdin still open: a buffered answer would never come.
+    let answer = answers.recv_timeout(Duration::from_secs(20));
+    // The end of the second query, then the end of the input.
+    let _ = stdin.write_all(b" 20\n");
+    drop(stdin);
+    let out = child.wait_with_output().expect("the binary finishes");
+    assert_eq!(
+        answer.as_deref(),
+        Ok("a 10 true\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.status.success());
+}

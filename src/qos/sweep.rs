@@ -117,14 +117,17 @@ pub(crate) struct SweepNode {
 impl SweepNode {
     /// Feeds the node's next arrival, `a` ns, with the sender's number
     /// `seq` if the trace has one, whose following gap is scored in `part`.
-    /// The gap after the previous arrival, whatever its order, is scored
-    /// first (saturating at 0); an arrival the detector would refuse (a
-    /// stale number, then an earlier time) is then skipped.
+    /// An arrival earlier than the last one taken is skipped, as the
+    /// detector refuses it. Otherwise the gap after the last one taken is
+    /// scored first; an arrival with a stale number is then skipped.
     pub(crate) fn push(&mut self, sweep: &Sweep, a: u64, seq: Option<u64>, part: Part) {
         let i = self.index;
         self.index += 1;
+        if matches!(self.previous, Some(p) if a < p) {
+            return;
+        }
         if let Some((p, pending_part)) = self.pending.take() {
-            let gap = a.saturating_sub(p);
+            let gap = a - p;
             if pending_part != Part::Warmup {
                 for (q, &d) in self.sorted.iter_mut().zip(&self.deadlines) {
                     q.record_part(pending_part, d, gap);
@@ -135,9 +138,6 @@ impl SweepNode {
             if s <= l {
                 return;
             }
-        }
-        if matches!(self.previous, Some(p) if a < p) {
-            return;
         }
         // Sending periods since the last arrival, when both are numbered.
         let steps = seq.zip(self.last_seq).map(|(s, l)| s - l);
@@ -272,7 +272,9 @@ fn merge_converged(groups: &mut Vec<Group>, capacity: usize) {
 }
 
 /// Joins the groups whose windows hold the same intervals in the same order
-/// (all groups share the last arrival). Candidates are found by their exact
+/// and that agree on whether the last interval was left out (which decides
+/// the next one under [`Learning::SkipSuspected`](crate::Learning)); all
+/// groups share the last arrival. Candidates are found by their exact
 /// sums, then confirmed sample by sample, so a merge is never a guess.
 fn merge_identical(groups: &mut Vec<Group>) {
     let key = |g: &Group| {
@@ -293,6 +295,7 @@ fn merge_identical(groups: &mut Vec<Group>) {
                 .iter()
                 .eq(groups[from].state.window().iter())
                 && groups[into].state.estimates() == groups[from].state.estimates()
+                && groups[into].state.skipped_last() == groups[from].state.skipped_last()
             {
                 absorbed.push((into, from));
                 continue;

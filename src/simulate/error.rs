@@ -75,6 +75,14 @@ impl fmt::Display for ScenarioError {
                 "too many {field}: {value:.0}, at most {max:.0}; shorten the duration, \
                  lengthen the interval or use fewer nodes"
             ),
+            // Finite and not negative, yet refused: too long for a
+            // `Duration` (written in scientific notation, not 300 digits).
+            ScenarioError::InvalidNumber { field, value } if *value >= 0.0 => {
+                write!(
+                    f,
+                    "{field} is too long (a duration holds at most about 1.8e19 s), got {value:e}"
+                )
+            }
             ScenarioError::InvalidNumber { field, value } => write!(
                 f,
                 "{field} must be a finite, non-negative number, got {value}"

@@ -152,6 +152,24 @@ pub(super) fn excerpt(bytes: &[u8]) -> String {
     out
 }
 
+/// [`excerpt`] of a name or a header kept whole in the error (the caller
+/// may want all of it), for its message.
+fn short(text: &str) -> String {
+    excerpt(text.as_bytes())
+}
+
+/// The most characters of a header line shown in a message: enough for
+/// the columns of a wide log, not a whole file without line breaks.
+const HEADER_CHARS: usize = 400;
+
+/// `text`, cut to `chars` characters with `…` when longer.
+fn cut(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 /// A delimiter as a person would name it.
 fn delimiter_name(delimiter: u8) -> String {
     match delimiter {
@@ -177,9 +195,11 @@ impl fmt::Display for TraceError {
             } => {
                 write!(
                     f,
-                    "line {line}: the header has no `{column}` column (split at {}, its \
-                     fields are {header:?}",
-                    delimiter_name(*delimiter)
+                    "line {line}: the header has no `{}` column (split at {}, its \
+                     fields are {:?}",
+                    short(column),
+                    delimiter_name(*delimiter),
+                    cut(header, HEADER_CHARS)
                 )?;
                 // One field that holds another usual delimiter: the file
                 // was most likely split at the wrong one.
@@ -219,11 +239,31 @@ impl fmt::Display for TraceError {
                 column,
                 unit,
                 value,
-            } => write!(
-                f,
-                "line {line}, column `{column}`: {value:?} is not a non-negative number of {}",
-                unit.plural()
-            ),
+            } => {
+                let number = value.parse::<f64>().is_ok_and(|v| !v.is_nan());
+                if number {
+                    // A number, negative or past the clock's end.
+                    let (whole, part) = (u64::MAX / unit.nanos(), u64::MAX % unit.nanos());
+                    let places = unit.places();
+                    write!(
+                        f,
+                        "line {line}, column `{column}`: {value:?} is out of range: times are \
+                         {} from 0 to {whole}",
+                        unit.plural()
+                    )?;
+                    if places > 0 {
+                        write!(f, ".{part:0places$}")?;
+                    }
+                    write!(f, " (2^64 − 1 ns, about 584 years)")
+                } else {
+                    write!(
+                        f,
+                        "line {line}, column `{column}`: {value:?} is not a non-negative number \
+                         of {}",
+                        unit.plural()
+                    )
+                }
+            }
             TraceError::BadSeq {
                 line,
                 column,
@@ -240,8 +280,9 @@ impl fmt::Display for TraceError {
             } => write!(f, "line {line}, column `{column}`: {value:?} is not UTF-8"),
             TraceError::MixedSeq { line, node } => write!(
                 f,
-                "line {line}: node {node:?} has a sequence number on some rows and not on \
-                 others"
+                "line {line}: node {:?} has a sequence number on some rows and not on \
+                 others",
+                short(node)
             ),
             TraceError::UnknownTimeUnit { name } => {
                 write!(f, "unknown time unit {name:?} (expected ns, us, ms or s)")
@@ -252,7 +293,8 @@ impl fmt::Display for TraceError {
                 seqs,
             } => write!(
                 f,
-                "node {node:?} has {arrivals} arrivals but {seqs} sequence numbers"
+                "node {:?} has {arrivals} arrivals but {seqs} sequence numbers",
+                short(node)
             ),
             TraceError::OutOfOrder {
                 line,
@@ -261,8 +303,9 @@ impl fmt::Display for TraceError {
                 arrival,
             } => write!(
                 f,
-                "line {line}: arrival {arrival} of node {node:?} is earlier than its previous \
-                 arrival {previous}; a node's rows must be in time order"
+                "line {line}: arrival {arrival} of node {:?} is earlier than its previous \
+                 arrival {previous}; a node's rows must be in time order",
+                short(node)
             ),
             TraceError::Io { line, message } => write!(f, "line {line}: {message}"),
         }
@@ -291,5 +334,40 @@ mod tests {
         assert!(cut.ends_with('…'));
         let wide = "é".repeat(1000);
         assert_eq!(excerpt(wide.as_bytes()).chars().count(), EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn times_past_the_clock_say_its_limit() {
+        let e = |value: &str, unit| TraceError::BadNumber {
+            line: 2,
+            column: "t".to_string(),
+            unit,
+            value: value.to_string(),
+        };
+        // u64::MAX ns = 18446744073709551615 ns = 18446744073709.551615 ms.
+        assert_eq!(
+            e("1e15", TimeUnit::Millis).to_string(),
+            "line 2, column `t`: \"1e15\" is out of range: times are milliseconds from 0 to \
+             18446744073709.551615 (2^64 − 1 ns, about 584 years)"
+        );
+        assert!(e("-5", TimeUnit::Nanos)
+            .to_string()
+            .contains("from 0 to 18446744073709551615 (2^64"));
+        assert!(e("five", TimeUnit::Secs)
+            .to_string()
+            .contains("is not a non-negative number of seconds"));
+    }
+
+    #[test]
+    fn long_node_names_are_cut_in_messages() {
+        let e = TraceError::OutOfOrder {
+            line: 3,
+            node: "n".repeat(1_000_000),
+            previous: crate::Timestamp::from_millis(5),
+            arrival: crate::Timestamp::from_millis(3),
+        };
+        let message = e.to_string();
+        assert!(message.len() < 300, "{} bytes", message.len());
+        assert!(message.contains('…'), "{message}");
     }
 }

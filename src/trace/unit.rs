@@ -58,7 +58,7 @@ impl TimeUnit {
     }
 
     /// Decimal places of a value in this unit that are whole nanoseconds.
-    const fn places(self) -> usize {
+    pub(super) const fn places(self) -> usize {
         match self {
             TimeUnit::Nanos => 0,
             TimeUnit::Micros => 3,

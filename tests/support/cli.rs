@@ -47,3 +47,23 @@ pub fn write_temp(name: &str, contents: &str) -> std::path::PathBuf {
     std::fs::write(&path, contents).expect("temp file");
     path
 }
+
+/// [`accrual`] with input that need not be text.
+pub fn accrual_bytes(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accrual"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let written = child.stdin.take().expect("stdin is piped").write_all(stdin);
+    if let Err(e) = written {
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "stdin accepts the input"
+        );
+    }
+    child.wait_with_output().expect("the binary finishes")
+}

@@ -1,5 +1,6 @@
 //! The command line's arguments, as clap reads them.
 
+use crate::input::{config_error, positive_ms, shown, DETECTOR_OPTIONS};
 use accrual::trace::{ReadOptions, TimeUnit};
 use accrual::{Bootstrap, Config, ConfigBuilder, Learning, Model, Period};
 use clap::{Args, ValueEnum};
@@ -13,21 +14,21 @@ pub(crate) struct DetectorArgs {
     #[arg(long, default_value = "normal", value_parser = parse_model)]
     pub(crate) model: Model,
     /// Phi threshold.
-    #[arg(long, default_value_t = 8.0)]
+    #[arg(long, default_value_t = 8.0, allow_negative_numbers = true)]
     pub(crate) threshold: f64,
     /// Window size (maximum number of intervals kept).
     #[arg(long, default_value_t = 1000)]
     pub(crate) window: usize,
     /// Floor on the standard deviation, in ms [default: first interval / 10].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) min_std_ms: Option<f64>,
     /// Acceptable heartbeat pause, in ms [default: 3 × first interval for
     /// `phi`; 0 for `tune`, which scores the thresholds themselves].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) pause_ms: Option<f64>,
     /// First heartbeat estimate, in ms [default: 1000, or the trace's median
     /// interval for `tune`].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) first_interval_ms: Option<f64>,
     #[command(flatten)]
     pub(crate) rules: RuleArgs,
@@ -55,15 +56,15 @@ pub(crate) struct RuleArgs {
     pub(crate) bootstrap: Bootstrap,
     /// Bertier's β, the weight of the estimated delay in its margin
     /// [default: 1, the paper's].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) bertier_beta: Option<f64>,
     /// Bertier's φ, the weight of the estimated variation in its margin
     /// [default: 4, the paper's].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) bertier_phi: Option<f64>,
     /// Bertier's γ, how far each prediction error moves the estimates, in
     /// (0, 1] [default: 0.1, the paper's].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) bertier_gamma: Option<f64>,
 }
 
@@ -103,7 +104,12 @@ impl DetectorArgs {
     /// The configuration, with unset durations derived from `interval_ms`
     /// and an unset pause of `default_pauses` first intervals.
     pub(crate) fn config(&self, interval_ms: f64, default_pauses: f64) -> Result<Config, String> {
-        let first = self.first_interval_ms.unwrap_or(interval_ms);
+        // Checked here: the σ floor derived from it would otherwise be
+        // blamed for a zero.
+        let first = match self.first_interval_ms {
+            Some(ms) => positive_ms("--first-interval-ms", ms)?,
+            None => interval_ms,
+        };
         self.rules
             .apply(Config::builder())
             .model(self.model)
@@ -113,7 +119,7 @@ impl DetectorArgs {
             .min_std_deviation_ms(self.min_std_ms.unwrap_or(first / 10.0))
             .acceptable_pause_ms(self.pause_ms.unwrap_or(default_pauses * first))
             .build()
-            .map_err(|e| e.to_string())
+            .map_err(|e| config_error(&e, DETECTOR_OPTIONS))
     }
 }
 
@@ -142,8 +148,9 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
         _ => match text.as_bytes() {
             [d] if d.is_ascii() && !matches!(d, b'"' | b'\n' | b'\r') => Ok(*d),
             _ => Err(format!(
-                "{text:?} is not a delimiter: expected `,`, `;`, `tab` or another single \
-                 ASCII character other than a quote"
+                "{} is not a delimiter: expected `,`, `;`, `tab` or another single \
+                 ASCII character other than a quote",
+                shown(text)
             )),
         },
     }
@@ -163,8 +170,9 @@ impl TraceFormatArgs {
             Some(unit) => unit,
             None => TimeUnit::from_column_name(column).ok_or_else(|| {
                 format!(
-                    "--time-column {column:?} does not end in _ns, _us, _ms or _s: say its \
-                     unit with --time-unit"
+                    "--time-column {} does not end in _ns, _us, _ms or _s: say its unit with \
+                     --time-unit",
+                    shown(column)
                 )
             })?,
         };
@@ -195,6 +203,8 @@ pub(crate) struct TuneArgs {
     /// `arrival_ms` (or see --time-column), optionally `node` and `seq`, in
     /// any order; RFC 4180 quoting. Without it, a built-in simulated
     /// cluster: twelve peers on different links, one day at 1 s heartbeats.
+    /// A file is streamed (its size does not bound the memory; standard
+    /// input is first copied to a temporary file).
     #[arg(long)]
     pub(crate) trace: Option<PathBuf>,
     #[command(flatten)]
@@ -205,10 +215,10 @@ pub(crate) struct TuneArgs {
     #[arg(long, default_value_t = 0)]
     pub(crate) warmup: usize,
     /// Recommend a configuration whose mean detection time is at most this.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) target_detection_ms: Option<f64>,
     /// Recommend a configuration with at most this many mistakes per hour.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) target_mistakes_per_hour: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -218,7 +228,8 @@ pub(crate) struct TuneArgs {
     #[arg(long)]
     pub(crate) plot: Option<PathBuf>,
     /// After the table, the recommended configuration node by node, beside
-    /// one timeout for every node with the same mean detection time.
+    /// one timeout for every node with the same mean detection time. Reads
+    /// the trace into memory: 8 bytes per row, 16 with a `seq` column.
     #[arg(long)]
     pub(crate) per_node: bool,
 }
@@ -239,39 +250,39 @@ pub(crate) struct TuneSearchArgs {
     /// of its margin), `deadline` (multiples of its timeout) and `timeout`
     /// (ms) [default: phi 0.5 to 16; margins 0.1 to 15 and timeouts 1.25 to
     /// 16 × the median interval; Bertier 0.25 to 48; deadline 1 to 16].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub(crate) thresholds: Option<String>,
     /// Score only this threshold (the same as --thresholds X).
-    #[arg(long, conflicts_with = "thresholds")]
+    #[arg(long, conflicts_with = "thresholds", allow_negative_numbers = true)]
     pub(crate) threshold: Option<f64>,
     /// Acceptable pauses to score, in ms, comma separated [default: 0, 1,
     /// 2, 3 and 5 × the median interval; 0 for chen, 2w-fd and timeout,
     /// whose threshold already adds to the pause].
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub(crate) pause_ms: Option<Vec<f64>>,
     /// σ floors to score, in ms, comma separated [default: 0.1 and 0.25 ×
     /// the median interval for normal and akka, 0.1 × for the others].
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub(crate) min_std_ms: Option<Vec<f64>>,
     /// Window size (maximum number of intervals kept).
     #[arg(long, default_value_t = 1000)]
     pub(crate) window: usize,
     /// First heartbeat estimate, in ms [default: the trace's median
     /// interval].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) first_interval_ms: Option<f64>,
     #[command(flatten)]
     pub(crate) rules: RuleArgs,
     /// Confidence level of the mistake rates' intervals; a mistake target
     /// is met when the interval's upper end is within it.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     pub(crate) confidence: f64,
     /// Choose on the whole trace, without the out-of-sample check.
     #[arg(long)]
     pub(crate) no_validate: bool,
     /// Fraction of each node's time span to choose on; the rest checks the
     /// choice [default: 2/3].
-    #[arg(long, conflicts_with = "no_validate")]
+    #[arg(long, conflicts_with = "no_validate", allow_negative_numbers = true)]
     pub(crate) train_fraction: Option<f64>,
 }
 
@@ -281,10 +292,10 @@ pub(crate) struct SimulateArgs {
     #[arg(long, default_value = "wan")]
     pub(crate) profile: String,
     /// Heartbeat interval in ms [default: the profile's].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) interval_ms: Option<f64>,
     /// Length of the trace in seconds.
-    #[arg(long, default_value_t = 600.0)]
+    #[arg(long, default_value_t = 600.0, allow_negative_numbers = true)]
     pub(crate) duration_s: f64,
     /// Number of sending nodes.
     #[arg(long, default_value_t = 1)]
@@ -308,10 +319,10 @@ pub(crate) struct PlotArgs {
     pub(crate) node: Option<String>,
     /// Start of the drawn range, in ms [default: 10 s before the middle of
     /// the node's longest gap].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) from_ms: Option<f64>,
     /// End of the drawn range, in ms [default: 20 s after the start].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) to_ms: Option<f64>,
     #[command(flatten)]
     pub(crate) detector: DetectorArgs,

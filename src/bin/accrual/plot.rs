@@ -2,10 +2,10 @@
 //! chart, as SVG files.
 
 use crate::args::PlotArgs;
+use crate::input::{config_error, shown, time_ms_value, DETECTOR_OPTIONS, NO_USABLE_INTERVAL};
 use crate::read_trace;
 use crate::tune::evaluate_with_progress;
 use accrual::tune::{self, Detection, GridSpec, Scoring, Targets};
-use accrual::Timestamp;
 
 pub(crate) fn run(args: &PlotArgs) -> Result<(), String> {
     let trace = read_trace(&args.trace, &args.input)?;
@@ -14,12 +14,17 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), String> {
             .nodes()
             .iter()
             .find(|n| n.name() == name)
-            .ok_or_else(|| format!("node {name:?} is not in the trace"))?,
+            .ok_or_else(|| format!("node {} is not in the trace", shown(name)))?,
         None => trace.nodes().first().ok_or("the trace is empty")?,
     };
     let interval_ms = tune::median_interval(&trace)
         .map(|d| d.as_secs_f64() * 1e3)
         .ok_or("the trace has no interval (each node needs two arrivals)")?;
+    if interval_ms <= 0.0 {
+        // Every default is a multiple of this interval: name the trace,
+        // not the setting a zero would break first.
+        return Err(NO_USABLE_INTERVAL.into());
+    }
     let config = args.detector.config(interval_ms, 0.0)?;
     let arrivals = node.arrivals();
     // Default range: 20 s around the middle of the longest gap.
@@ -29,10 +34,10 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), String> {
         .map_or(0.0, |w| (w[0].as_millis_f64() + w[1].as_millis_f64()) / 2.0);
     let from_ms = args.from_ms.unwrap_or((middle - 10_000.0).max(0.0));
     let to_ms = args.to_ms.unwrap_or(from_ms + 20_000.0);
-    let stamp = |ms: f64, flag: &str| {
-        Timestamp::try_from_millis_f64(ms).map_err(|e| format!("{flag}: {e}"))
-    };
-    let (from, to) = (stamp(from_ms, "--from-ms")?, stamp(to_ms, "--to-ms")?);
+    let (from, to) = (
+        time_ms_value("--from-ms", from_ms)?,
+        time_ms_value("--to-ms", to_ms)?,
+    );
     if to <= from {
         return Err("--to-ms must be after --from-ms".to_string());
     }
@@ -54,12 +59,14 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), String> {
             min_std_ms: args.detector.min_std_ms.map(|m| vec![m]),
             ..GridSpec::defaults(&Detection::ALL)
         };
-        let jobs = spec.jobs(interval_ms).map_err(|e| e.to_string())?;
+        let jobs = spec
+            .jobs(interval_ms)
+            .map_err(|e| config_error(&e, DETECTOR_OPTIONS))?;
         let scoring = Scoring {
             warmup: 0,
             train_fraction: None,
         };
-        let candidates = evaluate_with_progress(&trace, &config, &jobs, scoring)?;
+        let candidates = evaluate_with_progress(&trace, &config, &jobs, scoring, DETECTOR_OPTIONS)?;
         let frontier = tune::pareto_frontier(&candidates);
         let best = tune::recommend(&candidates, &Targets::DEFAULT, 0.95).map(|b| b.index);
         let title = format!("QoS trade-off on {}", args.trace.display());

@@ -2,7 +2,11 @@
 
 use crate::args::{Format, TuneArgs, TuneSearchArgs};
 use crate::format::{to_csv, to_json, to_table, Report};
+use crate::input::{
+    config_error, non_negative, positive_ms, shown, tune_options, NO_USABLE_INTERVAL,
+};
 use crate::per_node;
+use crate::{output_error, Stop};
 use accrual::simulate::Cluster;
 use accrual::trace::{ReadOptions, Trace};
 use accrual::tune::stream::{FileError, FileSummary};
@@ -12,30 +16,47 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// The most thresholds a `start:end:step` range may give.
+const MAX_RANGE_VALUES: f64 = 100_000.0;
+
 /// Parses `a,b,c` or `start:end:step` (inclusive of `end` up to rounding).
 fn parse_thresholds(text: &str) -> Result<Vec<f64>, String> {
-    let bad = || format!("--thresholds {text:?}: expected a comma list or start:end:step");
-    if text.contains(':') {
-        let parts: Vec<f64> = text
-            .split(':')
-            .map(|p| p.trim().parse::<f64>().map_err(|_| bad()))
-            .collect::<Result<_, _>>()?;
-        let [start, end, step] = parts.as_slice() else {
-            return Err(bad());
+    let bad = |why: &str| format!("--thresholds {}: {why}", shown(text));
+    let number = |p: &str| {
+        p.trim()
+            .parse::<f64>()
+            .map_err(|_| bad("expected a comma list or start:end:step of numbers"))
+    };
+    if !text.contains(':') {
+        let values: Vec<f64> = text.split(',').map(number).collect::<Result<_, _>>()?;
+        return match values.iter().find(|v| !v.is_finite()) {
+            Some(v) => Err(bad(&format!("{v} is not a finite number"))),
+            None => Ok(values),
         };
-        if !(step.is_finite() && *step > 0.0 && start.is_finite() && end >= start) {
-            return Err(bad());
-        }
-        let count = ((end - start) / step + 1e-9).floor() as usize + 1;
-        if count > 100_000 {
-            return Err(format!("--thresholds {text:?}: more than 100000 values"));
-        }
-        Ok((0..count).map(|k| start + k as f64 * step).collect())
-    } else {
-        text.split(',')
-            .map(|p| p.trim().parse::<f64>().map_err(|_| bad()))
-            .collect()
     }
+    let parts: Vec<f64> = text.split(':').map(number).collect::<Result<_, _>>()?;
+    let [start, end, step] = parts.as_slice() else {
+        return Err(bad("expected a comma list or start:end:step"));
+    };
+    if !(start.is_finite() && end.is_finite() && step.is_finite()) {
+        return Err(bad("start, end and step must be finite numbers"));
+    }
+    if *step <= 0.0 {
+        return Err(bad("the step must be above 0"));
+    }
+    if end < start {
+        return Err(bad("the end must not be below the start"));
+    }
+    // In f64 first (infinite if end − start overflows): a count that does
+    // not fit would wrap in the cast.
+    let steps = ((end - start) / step + 1e-9).floor();
+    if steps >= MAX_RANGE_VALUES {
+        return Err(bad(&format!(
+            "more than {MAX_RANGE_VALUES} values: use a larger step"
+        )));
+    }
+    let count = steps as usize + 1;
+    Ok((0..count).map(|k| start + k as f64 * step).collect())
 }
 
 /// Where the arrivals come from: the built-in trace, in memory, or a file
@@ -248,23 +269,45 @@ fn nothing_to_score(args: &TuneArgs, scoring: &Scoring, input: &Input) -> String
     )
 }
 
-pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
+pub(crate) fn run(args: &TuneArgs) -> Result<(), Stop> {
     if args.per_node && !matches!(args.format, Format::Table) {
-        return Err("--per-node: only with the table format".to_string());
+        return Err("--per-node: only with the table format".into());
     }
     let input = load_input(args)?;
     let interval_ms = input
         .median_interval()
         .map(|d| d.as_secs_f64() * 1e3)
         .ok_or("the trace has no interval to score (each node needs two arrivals)")?;
+    if interval_ms <= 0.0 {
+        // Every default is a multiple of this interval: name the trace,
+        // not the setting a zero would break first.
+        return Err(NO_USABLE_INTERVAL.into());
+    }
     let search = &args.search;
     if !(search.confidence > 0.0 && search.confidence < 1.0) {
         return Err(format!(
             "--confidence {}: must be above 0 and below 1 (0.95 for 95 %)",
             search.confidence
-        ));
+        )
+        .into());
     }
-    let first = search.first_interval_ms.unwrap_or(interval_ms);
+    for (option, target) in [
+        ("--target-detection-ms", args.target_detection_ms),
+        ("--target-mistakes-per-hour", args.target_mistakes_per_hour),
+    ] {
+        if let Some(value) = target {
+            non_negative(option, value)?;
+        }
+    }
+    let option_names = tune_options(if search.threshold.is_some() {
+        "--threshold"
+    } else {
+        "--thresholds"
+    });
+    let first = match search.first_interval_ms {
+        Some(ms) => positive_ms("--first-interval-ms", ms)?,
+        None => interval_ms,
+    };
     let base = search
         .rules
         .apply(Config::builder())
@@ -273,15 +316,19 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
         .min_std_deviation_ms(first / 10.0)
         .acceptable_pause_ms(0.0)
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| config_error(&e, &option_names))?;
     let spec = match &args.trace {
         None if searches_defaults(search) => builtin_grid(),
         _ => grid_spec(search)?,
     };
-    let jobs = spec.jobs(interval_ms).map_err(|e| e.to_string())?;
+    let jobs = spec
+        .jobs(interval_ms)
+        .map_err(|e| config_error(&e, &option_names))?;
     let scoring = scoring(args, &input)?;
     let candidates = match &input {
-        Input::Memory(trace) => evaluate_with_progress(trace, &base, &jobs, scoring)?,
+        Input::Memory(trace) => {
+            evaluate_with_progress(trace, &base, &jobs, scoring, &option_names)?
+        }
         Input::File {
             path,
             label,
@@ -309,11 +356,12 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
             bar.finish_and_clear();
             let candidates = result.map_err(|e| match e {
                 FileError::Trace(e) => format!("{label}: {e}"),
+                FileError::Config(e) => config_error(&e, &option_names),
                 e => e.to_string(),
             })?;
             // The cut's place is only known once the file is replayed.
             if candidates.first().is_none_or(|c| c.qos.samples == 0) {
-                return Err(nothing_to_score(args, &scoring, &input));
+                return Err(nothing_to_score(args, &scoring, &input).into());
             }
             candidates
         }
@@ -370,7 +418,7 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
     let mut out = stdout.lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| format!("writing output: {e}"))?;
+        .map_err(output_error)?;
     let plot = match (&args.plot, &args.trace) {
         (Some(path), _) => Some(path.clone()),
         (None, None) => Some(PathBuf::from("accrual-tune.svg")),
@@ -394,12 +442,14 @@ pub(crate) fn run(args: &TuneArgs) -> Result<(), String> {
 }
 
 /// [`tune::evaluate_grid`] with a progress bar on standard error (hidden
-/// when it is not a terminal) that follows the arrivals replayed.
+/// when it is not a terminal) that follows the arrivals replayed. Errors
+/// name the options in `option_names` (field, option).
 pub(crate) fn evaluate_with_progress(
     trace: &Trace,
     base: &Config,
     jobs: &[Job],
     scoring: Scoring,
+    option_names: &[(&str, &str)],
 ) -> Result<Vec<Candidate>, String> {
     let configurations: usize = jobs.iter().map(|j| j.thresholds.len()).sum();
     let total = trace.len() as u64 * jobs.len() as u64;
@@ -418,7 +468,7 @@ pub(crate) fn evaluate_with_progress(
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     let result = tune::evaluate_grid(trace, base, jobs, scoring, &|n| bar.inc(n));
     bar.finish_and_clear();
-    result.map_err(|e| e.to_string())
+    result.map_err(|e| config_error(&e, option_names))
 }
 
 /// A progress bar on standard error (hidden when it is not a terminal)
