@@ -4,6 +4,7 @@
 use crate::model::{write_unknown_model, ParseModelError};
 use crate::window::MAX_SAMPLE_SIZE;
 use std::fmt;
+use std::time::Duration;
 
 /// Why a configuration value was refused.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,7 +111,9 @@ impl fmt::Display for ConfigError {
             ConfigError::ZeroDuration { field } => write!(f, "{field} must be above zero"),
             ConfigError::InvalidMillis { field, value } => write!(
                 f,
-                "{field} must be a finite, non-negative number of milliseconds, got {value}"
+                "{field} must be a number of milliseconds from 0 to {:e} (the longest \
+                 Duration), got {value:e}",
+                Duration::MAX.as_secs_f64() * 1e3
             ),
             ConfigError::UnknownModel { name } => write_unknown_model(f, name),
             ConfigError::UnknownValue {

@@ -131,7 +131,9 @@ pub(super) fn parse_time(field: &[u8], unit: TimeUnit) -> Option<Timestamp> {
     let value: f64 = std::str::from_utf8(text).ok()?.parse().ok()?;
     let nanos = (value * unit.nanos() as f64).round();
     // `u64::MAX as f64` rounds up to 2^64, so `<` keeps the cast exact.
-    (value.is_finite() && nanos >= 0.0 && nanos < u64::MAX as f64)
+    // The sign is tested before rounding: a tiny negative time is a time
+    // before the origin, not zero (`-0` is zero).
+    (value.is_finite() && value >= 0.0 && nanos < u64::MAX as f64)
         .then_some(nanos as u64)
         .map(Timestamp::from_nanos)
 }
@@ -159,6 +161,16 @@ mod tests {
 
     fn ns(text: &str, unit: TimeUnit) -> Option<u64> {
         parse_time(text.as_bytes(), unit).map(Timestamp::as_nanos)
+    }
+
+    #[test]
+    fn a_tiny_negative_time_is_refused_not_rounded_to_zero() {
+        // -1e-7 ms rounds to -0 ns, which a test on the rounded value let
+        // through as time zero.
+        assert_eq!(ns("-0.0000001", TimeUnit::Millis), None);
+        assert_eq!(ns("-1e-7", TimeUnit::Millis), None);
+        assert_eq!(ns("-0", TimeUnit::Millis), Some(0));
+        assert_eq!(ns("1e-7", TimeUnit::Millis), Some(0));
     }
 
     #[test]
