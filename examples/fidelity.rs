@@ -13,6 +13,11 @@
 //! window of 999 intervals (1,000 arrivals), η and the first interval
 //! 100 ms, no acceptable pause, σ floor 1 ns unless a variant says
 //! otherwise, 2W-FD's short window 1, Bertier's β 1, φ 4, γ 0.1.
+//!
+//! With `--micros` first, every arrival is rounded to the whole
+//! microsecond before both sides see it: the resolution at which the
+//! engine's window keeps intervals, so that the engine in paper mode and
+//! the papers' detectors read the same numbers.
 
 #[allow(dead_code)] // Shared with the tests, which use all of it.
 #[path = "../tests/fidelity/papers.rs"]
@@ -179,7 +184,24 @@ fn engine(model: Model, threshold: f64, v: &Variant, rows: &[(u64, u64)]) -> Vec
 }
 
 fn main() {
-    let nodes: Vec<Vec<(u64, u64)>> = std::env::args().skip(1).map(|p| read(&p)).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let micros = args.first().is_some_and(|a| a == "--micros");
+    if micros {
+        args.remove(0);
+    }
+    let nodes: Vec<Vec<(u64, u64)>> = args
+        .iter()
+        .map(|p| {
+            let rows = read(p);
+            if micros {
+                rows.iter()
+                    .map(|&(s, ns)| (s, (ns + 500) / 1_000 * 1_000))
+                    .collect()
+            } else {
+                rows
+            }
+        })
+        .collect();
     let traces: Vec<Vec<Heartbeat>> = nodes.iter().map(|r| heartbeats(r)).collect();
     let (window, eta_ms) = (1000, 100.0);
     let phi = Phi {
