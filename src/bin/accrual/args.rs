@@ -211,7 +211,11 @@ pub(crate) struct TuneArgs {
     pub(crate) input: TraceFormatArgs,
     #[command(flatten)]
     pub(crate) search: TuneSearchArgs,
-    /// The first N arrivals of each node are replayed but not scored.
+    /// The first N arrivals of each node are replayed but not scored. With
+    /// 0 the scores include each detector's start, whose bootstrap seeds
+    /// (first interval ± 1/4) weigh on the window until it has filled:
+    /// the maximum detection time is then often the start's, not the
+    /// link's. `--warmup` of the window size scores the link alone.
     #[arg(long, default_value_t = 0)]
     pub(crate) warmup: usize,
     /// Recommend a configuration whose mean detection time is at most this.
