@@ -225,6 +225,7 @@ impl Run {
 /// A detector case: name, issue-14 item, configuration, start, operations.
 pub type Regression = (&'static str, u32, ConfigSpec, u64, Vec<Op>);
 
+/// The regressions, each named and tagged with its issue-14 item.
 pub fn regressions() -> Vec<Regression> {
     vec![
         (

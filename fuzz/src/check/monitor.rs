@@ -309,6 +309,7 @@ fn compare_queries(monitor: &Monitor<usize>, reference: &Reference, now: Timesta
 /// A monitor case: name, issue-14 item, settings, operations.
 pub type Regression = (&'static str, u32, Setup, Vec<Op>);
 
+/// The regressions, each named and tagged with its issue-14 item.
 pub fn regressions() -> Vec<Regression> {
     let setup = |config: ConfigSpec, start: u64| Setup {
         config,

@@ -197,6 +197,7 @@ fn same(got: &Qos, want: &Qos, sorted: bool, threshold: f64, what: &str) {
 /// A scorer case: name, issue-14 item, case.
 pub type Regression = (&'static str, u32, Case);
 
+/// The regressions, each named and tagged with its issue-14 item.
 pub fn regressions() -> Vec<Regression> {
     let regular: Vec<u64> = (0..40).map(|i| i * 100_000_000).collect();
     vec![
