@@ -144,7 +144,6 @@ proptest! {
     /// The same with durations up to a year on a clock up to decades from
     /// its origin, where nanosecond times outgrow the 53 bits of an `f64`.
     #[test]
-    #[ignore = "issue 14 item 8"]
     fn detector_keeps_its_promises_far_from_the_origin(
         spec in config(YEAR),
         start in 0..50 * YEAR,
@@ -189,7 +188,6 @@ fn monitor_item(item: u32) {
 }
 
 #[test]
-#[ignore = "issue 14 item 1"]
 fn detector_with_an_overflowing_configuration() {
     detector_item(1);
 }
@@ -205,7 +203,6 @@ fn detector_at_the_end_of_the_clock() {
 }
 
 #[test]
-#[ignore = "issue 14 item 1"]
 fn monitor_with_an_overflowing_configuration() {
     monitor_item(1);
 }

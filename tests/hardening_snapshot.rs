@@ -83,7 +83,6 @@ proptest! {
     }
 
     #[test]
-    #[ignore = "issue 14 item 5"]
     fn bertier_snapshots_read_back_exactly(window in 1usize..32, gaps in gaps()) {
         snapshot::check(&Json, &snapshot_json(Model::Bertier, window, &gaps));
     }
@@ -98,7 +97,6 @@ fn an_ordinary_snapshot_from_the_corpus() {
 }
 
 #[test]
-#[ignore = "issue 14 item 1"]
 fn a_snapshot_with_an_overflowing_configuration() {
     snapshot::check(
         &Json,
@@ -107,7 +105,6 @@ fn a_snapshot_with_an_overflowing_configuration() {
 }
 
 #[test]
-#[ignore = "issue 14 item 5"]
 fn bertier_estimates_read_back_exactly() {
     // One peer, four intervals: a case proptest shrank to, whose estimates
     // serde_json's default float parsing does not read back bit for bit.
@@ -116,7 +113,6 @@ fn bertier_estimates_read_back_exactly() {
 }
 
 #[test]
-#[ignore = "issue 14 item 7"]
 fn a_pause_guard_read_through_serde_is_validated() {
     snapshot::check(
         &Json,
@@ -125,7 +121,6 @@ fn a_pause_guard_read_through_serde_is_validated() {
 }
 
 #[test]
-#[ignore = "issue 14 item 7"]
 fn a_restore_allocates_what_the_snapshot_holds() {
     // Eight peers of one sample each in windows of 2^24: restoring it
     // must not reserve the windows' full size (it took 2.1 GB). Memory is

@@ -148,7 +148,6 @@ proptest! {
     }
 
     #[test]
-    #[ignore = "issue 14 item 3"]
     fn the_scorer_skips_arrivals_out_of_order(case in case(false)) {
         tune::check(&case);
     }

@@ -92,14 +92,15 @@ struct Reference {
 }
 
 impl Reference {
-    fn deadline(&self, r: &RefPeer, level: usize) -> Timestamp {
+    /// The level's deadline; `None` when it is not reached within the
+    /// clock's range (the peer is monitored: the reference holds only
+    /// peers that have sent a heartbeat).
+    fn deadline(&self, r: &RefPeer, level: usize) -> Option<Timestamp> {
         let prepared = r
             .detector
             .threshold(self.thresholds[level])
             .expect("the monitor accepted this threshold");
-        r.detector
-            .deadline_for(&prepared)
-            .expect("a peer in the reference is monitored")
+        r.detector.deadline_for(&prepared)
     }
 
     /// What a tick (or a heartbeat's catch-up) at `now` announces for `p`.
@@ -112,11 +113,11 @@ impl Reference {
             if r.level >= self.thresholds.len() {
                 return announced;
             }
-            // A deadline of `Timestamp::MAX` is "not within the clock's
-            // range": never reached.
-            let deadline = self.deadline(r, r.level);
-            if deadline > now || deadline == Timestamp::MAX {
-                return announced;
+            // No deadline: the level is not reached within the clock's
+            // range, so never announced; one at the last instant is.
+            match self.deadline(r, r.level) {
+                Some(deadline) if deadline <= now => {}
+                _ => return announced,
             }
             let level = r.level;
             self.events.push((p, "suspected", level, now));
@@ -294,7 +295,7 @@ fn compare_queries(monitor: &Monitor<usize>, reference: &Reference, now: Timesta
         for level in 0..reference.thresholds.len() {
             assert_eq!(
                 monitor.level_deadline(&p, level),
-                Some(reference.deadline(r, level)),
+                reference.deadline(r, level),
                 "deadline of peer {p} at level {level}"
             );
         }

@@ -116,7 +116,8 @@ pub fn check(case: &Case) {
 }
 
 /// Chen's scores of one detector replayed over `arrivals`: the gaps after
-/// arrivals `warmup..split`, then those after `split..`.
+/// arrivals `warmup..split`, then those after `split..`; each gap after an
+/// accepted arrival runs to the next arrival that is not earlier.
 fn plain(
     arrivals: &[Timestamp],
     seqs: Option<&[u64]>,
@@ -140,7 +141,11 @@ fn plain(
             Some(seq) => detector.heartbeat_seq(a, seq),
             None => detector.heartbeat(a),
         };
-        let (Ok(_), true, Some(&next)) = (accepted, i >= warmup, arrivals.get(i + 1)) else {
+        // The gap runs to the next arrival not earlier than this one: an
+        // earlier one is no heartbeat to a detector (it refuses it), and
+        // the scorer documents that it skips those.
+        let next = arrivals[i + 1..].iter().find(|n| **n >= a);
+        let (Ok(_), true, Some(&next)) = (accepted, i >= warmup, next) else {
             continue;
         };
         let deadline = detector
