@@ -260,3 +260,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn estimates_must_be_those_of_the_model() {
+    // Bertier's model keeps two estimates per peer, the others none. A
+    // snapshot with estimates its model would drop (found by fuzzing: the
+    // restored monitor then saved another snapshot), or a Bertier peer
+    // without them, is refused.
+    let mut v = valid_json();
+    v["peers"][0]["estimates"] = serde_json::json!(["1", "2"]);
+    assert_eq!(restore_err(v), SnapshotError::Estimates { index: 0 });
+
+    let (m, r) = populated_with(Model::Bertier);
+    let mut v = serde_json::to_value(m.snapshot(r)).unwrap();
+    assert!(v["peers"][3]["estimates"].is_array());
+    assert!(restore_value(v.clone()).is_ok());
+    v["peers"][3]["estimates"] = Value::Null;
+    assert_eq!(restore_err(v), SnapshotError::Estimates { index: 3 });
+}

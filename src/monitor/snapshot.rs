@@ -46,6 +46,7 @@ use super::shard::Peer;
 use super::{Monitor, MonitorBuilder, MonitorError, PauseGuard, DEFAULT_SHARDS};
 use crate::config::{exact_float, Bootstrap, Config, ConfigError};
 use crate::detector::State;
+use crate::model::Model;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -179,7 +180,9 @@ pub enum SnapshotError {
         /// Position of the peer in the snapshot.
         index: usize,
     },
-    /// The peer at `index` has model estimates that are not finite numbers.
+    /// The peer at `index` has model estimates that are not finite numbers,
+    /// or estimates its model does not keep, or lacks those it keeps
+    /// (Bertier's two).
     Estimates {
         /// Position of the peer in the snapshot.
         index: usize,
@@ -216,7 +219,8 @@ impl fmt::Display for SnapshotError {
             SnapshotError::Estimates { index } => {
                 write!(
                     f,
-                    "peer #{index} of the snapshot has non-finite model estimates"
+                    "peer #{index} of the snapshot has model estimates that are not finite, \
+                     or not those of its model"
                 )
             }
             SnapshotError::DuplicatePeer { index } => {
@@ -320,11 +324,15 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             }
             let last = u64::try_from(reference + i128::from(saved.last))
                 .map_err(|_| SnapshotError::Time { index })?;
-            if saved
-                .estimates
-                .is_some_and(|e| !e.iter().all(|x| x.is_finite()))
-            {
-                return Err(SnapshotError::Estimates { index });
+            // Bertier's model keeps two estimates beside the window, the
+            // others none: estimates another model would drop, or a
+            // Bertier peer without them, are not a snapshot this crate
+            // wrote, and would not save back the same.
+            let bertier = monitor.rules.params.config.model() == Model::Bertier;
+            match saved.estimates {
+                Some(e) if bertier && e.iter().all(|x| x.is_finite()) => {}
+                None if !bertier => {}
+                _ => return Err(SnapshotError::Estimates { index }),
             }
             // As `Peer::boxed` does (the record allocated before its
             // window), but with a window sized by the samples restored,
