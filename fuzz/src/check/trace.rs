@@ -153,7 +153,9 @@ pub fn check(options: &Options, bytes: &[u8]) {
 }
 
 /// A trace written as CSV reads back with the same names, arrivals and
-/// sequence numbers.
+/// sequence numbers, the nodes in the order of their first arrival (as
+/// `Trace::write_csv` documents: rows are written in time order, so a file
+/// whose first rows were not in time order comes back reordered).
 fn round_trip(trace: &Trace) {
     let mut csv = Vec::new();
     trace.write_csv(&mut csv).expect("writing to memory");
@@ -163,5 +165,11 @@ fn round_trip(trace: &Trace) {
             String::from_utf8_lossy(&csv)
         )
     });
-    assert_eq!(&back, trace, "a trace changed in a CSV round trip");
+    let mut nodes: Vec<_> = trace.nodes().to_vec();
+    nodes.sort_by_key(|n| n.arrivals().first().copied());
+    assert_eq!(
+        back.nodes(),
+        nodes.as_slice(),
+        "a trace changed in a CSV round trip"
+    );
 }
