@@ -65,11 +65,14 @@ fn write_millis(out: &mut impl Write, t: Timestamp) -> io::Result<()> {
 /// Quoted: names holding a quote, a line break or any of the delimiters
 /// the reader finds by itself (`,` `;` tab), so the file also opens in a
 /// spreadsheet set to another one; names with spaces at either end or
-/// starting with `#`, which other tools trim or skip as comments; and the
-/// empty name, so that the row visibly has one.
+/// starting with `#`, which other tools trim or skip as comments; names
+/// starting with U+FEFF, which a CSV parser takes for a byte order mark and
+/// drops at the start of its input (the first row); and the empty name, so
+/// that the row visibly has one.
 fn quoted(name: &str) -> String {
     let needs_quotes = name.is_empty()
         || name.starts_with('#')
+        || name.starts_with('\u{feff}')
         || name.trim() != name
         || name
             .bytes()

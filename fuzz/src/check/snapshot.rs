@@ -110,13 +110,27 @@ pub fn check(format: &impl Format, bytes: &[u8]) {
 
 const ONE_SECOND: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The snapshot as a JSON value (floats as exact `f64`s, never as text),
-/// its peers sorted by key: a monitor saves its peers in shard order,
-/// which its hasher's seed decides.
+/// The snapshot as a JSON value, its peers sorted by key (a monitor saves
+/// its peers in shard order, which its hasher's seed decides) and its
+/// thresholds in increasing order.
 fn canonical(snapshot: &Snapshot<String>) -> serde_json::Value {
     let mut value = serde_json::to_value(snapshot).expect("a snapshot is a JSON value");
     if let Some(peers) = value.get_mut("peers").and_then(|p| p.as_array_mut()) {
         peers.sort_by(|a, b| a["peer"].as_str().cmp(&b["peer"].as_str()));
+    }
+    // A monitor keeps its thresholds sorted (the builder sorts them), so a
+    // snapshot listing them in another order restores to the same monitor.
+    if let Some(thresholds) = value.get_mut("thresholds").and_then(|t| t.as_array_mut()) {
+        let key = |v: &serde_json::Value| {
+            v.as_str()
+                .and_then(|s| s.parse::<f64>().ok())
+                .or_else(|| v.as_f64())
+        };
+        thresholds.sort_by(|a, b| {
+            key(a)
+                .partial_cmp(&key(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
     }
     value
 }
