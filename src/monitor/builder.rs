@@ -181,7 +181,10 @@ impl<K: Hash + Eq + Clone> MonitorBuilder<K> {
     /// How long after [`Monitor::watch`] the failure detection of a peer
     /// that has not sent any heartbeat starts (Akka's
     /// `expected-response-after`). Default: the configuration's first
-    /// heartbeat estimate (one heartbeat interval).
+    /// heartbeat estimate (one heartbeat interval). A duration beyond the
+    /// clock's range (2^64 ns, about 584 years) is that range: detection
+    /// never starts, and [`Monitor::expected_response_after`] reports the
+    /// range.
     pub fn expected_response_after(mut self, d: Duration) -> Self {
         self.expected_response_after = Some(d);
         self

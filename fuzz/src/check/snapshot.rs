@@ -118,6 +118,15 @@ fn canonical(snapshot: &Snapshot<String>) -> serde_json::Value {
     if let Some(peers) = value.get_mut("peers").and_then(|p| p.as_array_mut()) {
         peers.sort_by(|a, b| a["peer"].as_str().cmp(&b["peer"].as_str()));
     }
+    // A monitor keeps the expected response within the clock's range
+    // (`MonitorBuilder::expected_response_after`): a longer one saves as
+    // the range.
+    let clock = std::time::Duration::from_nanos(u64::MAX);
+    if let Some(expected) = value.get_mut("expected_response_after") {
+        let d: std::time::Duration =
+            serde_json::from_value(expected.clone()).expect("a saved duration");
+        *expected = serde_json::to_value(d.min(clock)).expect("a duration is a JSON value");
+    }
     // A monitor keeps its thresholds sorted (the builder sorts them), so a
     // snapshot listing them in another order restores to the same monitor.
     if let Some(thresholds) = value.get_mut("thresholds").and_then(|t| t.as_array_mut()) {
