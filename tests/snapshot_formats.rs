@@ -150,8 +150,10 @@ fn snapshots_of_every_model_round_trip_through_bincode_and_postcard() {
 #[test]
 fn snapshots_written_with_plain_numbers_still_read() {
     // The JSON of earlier versions: floats as numbers, Bertier's estimates
-    // as numbers too, and the empty fields left out.
-    let json = r#"{"version":1,"config":{"model":"bertier","threshold":8.0,"max_sample_size":8,"min_std_deviation":{"secs":0,"nanos":1000000},"acceptable_pause":{"secs":0,"nanos":0},"first_heartbeat_estimate":{"secs":0,"nanos":100000000},"interval_warning_fraction":0.6666666666666666},"thresholds":[2.5,8.0],"expected_response_after":{"secs":0,"nanos":100000000},"pause_guard":null,"peers":[{"peer":1,"last":-5,"samples":[100000,100250],"estimates":[12.5,3.25],"never_heard":false},{"peer":2,"last":0,"samples":[99000],"skipped_last":true,"never_heard":false}]}"#;
+    // as numbers too, and the empty fields left out (`skipped_last` when
+    // false; the estimates were left out only for models without them, so
+    // every Bertier peer has its own).
+    let json = r#"{"version":1,"config":{"model":"bertier","threshold":8.0,"max_sample_size":8,"min_std_deviation":{"secs":0,"nanos":1000000},"acceptable_pause":{"secs":0,"nanos":0},"first_heartbeat_estimate":{"secs":0,"nanos":100000000},"interval_warning_fraction":0.6666666666666666},"thresholds":[2.5,8.0],"expected_response_after":{"secs":0,"nanos":100000000},"pause_guard":null,"peers":[{"peer":1,"last":-5,"samples":[100000,100250],"estimates":[12.5,3.25],"never_heard":false},{"peer":2,"last":0,"samples":[99000],"estimates":[0.0,0.5],"skipped_last":true,"never_heard":false}]}"#;
     let snapshot: Snapshot<u64> = serde_json::from_str(json).unwrap();
     assert_eq!(snapshot.config().interval_warning_fraction(), 2.0 / 3.0);
     let monitor = Monitor::restore(snapshot, Timestamp::from_millis(1_000)).unwrap();
