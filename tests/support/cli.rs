@@ -9,29 +9,7 @@ use std::process::{Command, Output, Stdio};
 
 /// Runs `accrual` with `args`, `stdin` on its standard input.
 pub fn accrual(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_accrual"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let written = child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(stdin.as_bytes());
-    // A binary that refuses its arguments exits without reading its input,
-    // and the write may then find the pipe closed: that is its answer, not
-    // a failure of the runner.
-    if let Err(e) = written {
-        assert_eq!(
-            e.kind(),
-            std::io::ErrorKind::BrokenPipe,
-            "stdin accepts the input"
-        );
-    }
-    child.wait_with_output().expect("the binary finishes")
+    accrual_bytes(args, stdin.as_bytes())
 }
 
 /// Output bytes as text.
@@ -58,6 +36,9 @@ pub fn accrual_bytes(args: &[&str], stdin: &[u8]) -> Output {
         .spawn()
         .expect("the binary runs");
     let written = child.stdin.take().expect("stdin is piped").write_all(stdin);
+    // A binary that refuses its arguments exits without reading its input,
+    // and the write may then find the pipe closed: that is its answer, not
+    // a failure of the runner.
     if let Err(e) = written {
         assert_eq!(
             e.kind(),
