@@ -111,12 +111,21 @@ pub fn check(format: &impl Format, bytes: &[u8]) {
 const ONE_SECOND: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The snapshot as a JSON value (floats as exact `f64`s, never as text),
-/// its peers sorted by key: a monitor saves its peers in shard order,
-/// which its hasher's seed decides.
+/// its peers sorted by key (a monitor saves its peers in shard order,
+/// which its hasher's seed decides) and its thresholds in increasing order.
 fn canonical(snapshot: &Snapshot<String>) -> serde_json::Value {
     let mut value = serde_json::to_value(snapshot).expect("a snapshot is a JSON value");
     if let Some(peers) = value.get_mut("peers").and_then(|p| p.as_array_mut()) {
         peers.sort_by(|a, b| a["peer"].as_str().cmp(&b["peer"].as_str()));
+    }
+    // The monitor takes its thresholds in any order and sorts them.
+    if let Some(thresholds) = value.get_mut("thresholds").and_then(|t| t.as_array_mut()) {
+        let number = |v: &serde_json::Value| {
+            v.as_f64()
+                .or_else(|| v.as_str()?.parse().ok())
+                .unwrap_or(f64::NAN)
+        };
+        thresholds.sort_by(|a, b| number(a).total_cmp(&number(b)));
     }
     value
 }
