@@ -130,3 +130,14 @@ fn a_restore_allocates_what_the_snapshot_holds() {
         include_bytes!("../fuzz/corpus/snapshot_bytes/issue14-item7-huge-windows.json"),
     );
 }
+
+#[test]
+fn estimates_of_a_model_that_keeps_none_are_not_dropped_silently() {
+    // An Akka snapshot with `estimates` added to one peer: a restore must
+    // refuse them or keep them, so that the restored monitor saves the
+    // snapshot it was given.
+    snapshot::check(
+        &Json,
+        include_bytes!("../fuzz/corpus/snapshot_bytes/seed-estimates-on-an-akka-peer.json"),
+    );
+}

@@ -195,3 +195,13 @@ fn the_corpus_traces_read_as_documented() {
         trace::check(&default, &seed[2..]);
     }
 }
+
+#[test]
+fn a_lone_carriage_return_does_not_give_two_rows_one_line() {
+    let seed = include_bytes!("../fuzz/corpus/trace_reader/seed-lone-cr");
+    let default = trace::Options {
+        delimiter: None,
+        time_column: None,
+    };
+    trace::check(&default, &seed[2..]);
+}

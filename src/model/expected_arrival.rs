@@ -296,6 +296,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore)]
     fn matches_the_literal_formula_while_sliding() {
         let xs: Vec<u32> = (0..200u32)
             .map(|i| 900 + (i * 7919) % 250 + if i % 17 == 0 { 1000 } else { 0 })

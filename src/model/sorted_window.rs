@@ -283,6 +283,7 @@ mod tests {
     use rand::Rng;
 
     #[test]
+    #[cfg_attr(miri, ignore)]
     fn ranks_match_a_sorted_copy_while_sliding() {
         let capacity = 37;
         let mut tree = SortedWindow::with_capacity(capacity);

@@ -24,6 +24,7 @@ fn micros_conversion_rounds_and_saturates() {
 /// (plus about 10^-30): over both signs, zero, subnormal and large values,
 /// and a sweep of pseudo-random ones.
 #[test]
+#[cfg_attr(miri, ignore)]
 fn f32_at_most_rounds_down() {
     let mut values = vec![0.0, 1e-40, -1e-40, 1e-30, 4.5, -4.5, 1e12, -3e9, 4.4e15];
     let mut rng = StdRng::seed_from_u64(0x2545_F491_4F6C_DD1E);

@@ -36,6 +36,7 @@ fn rules(i: usize) -> (Learning, Period, Bootstrap) {
 /// that were not among the `K` oldest at the refresh (normal, Akka), or
 /// the pause plus `y*·mean` (exponential).
 #[test]
+#[cfg_attr(miri, ignore)]
 fn the_horizon_is_below_the_deadline_and_close_to_it() {
     let mut rng = StdRng::seed_from_u64(0x9E37_79B9_7F4A_7C15);
     let mut next = move |m: u64| rng.next_u64() % m;
