@@ -205,3 +205,110 @@ fn a_lone_carriage_return_does_not_give_two_rows_one_line() {
     };
     trace::check(&default, &seed[2..]);
 }
+
+#[test]
+fn groups_whose_windows_agree_but_not_their_sending_periods_stay_apart() {
+    // Found by the tune_scorer fuzz target (the input is
+    // `fuzz/corpus/tune_scorer/seed-numbered-gap-chen-minimized`): Chen's
+    // detector with sequence numbers, thresholds far apart, so that one
+    // member learns a late interval two sending periods long and the other
+    // does not; their windows later hold the same microseconds, but not
+    // the same periods per interval, and merging them gave one member the
+    // other's expected arrival (its detection time differed from a plain
+    // detector's by 577 ms).
+    let case = tune::Case {
+        config: ConfigSpec {
+            model: 3,
+            threshold: 8.192,
+            max_sample_size: 3,
+            acceptable_pause: Duration::from_millis(514),
+            first_heartbeat_estimate: Duration::from_millis(514),
+            learning: 0,
+            period: 0,
+            bootstrap: 0,
+            ..spec::default_spec()
+        },
+        thresholds: vec![376831.99999999994, 1e-300],
+        warmup: 2,
+        train_fraction: None,
+        arrivals: vec![
+            514000008,
+            773000008,
+            773000008,
+            772997008,
+            772996800,
+            772996798,
+            1286996798,
+            1800996798,
+            1800996796,
+            2314996796,
+            2828996796,
+            2828996804,
+            3342996804,
+            3344996804,
+            3344996596,
+            3344996594,
+            3858996594,
+            3858996602,
+            4372996602,
+            4886996602,
+            4886996604,
+            4886996636,
+            4886996636,
+            4886996636,
+            4886996636,
+            4886996428,
+            4372996428,
+            4886996428,
+            4888996428,
+            5402996428,
+            5916996428,
+            5916996636,
+            5916996428,
+            6430996428,
+            8478996428,
+            8992996428,
+            8992996636,
+            8992996428,
+            9506996428,
+            10020996428,
+            10020996436,
+            10534996436,
+            10536996436,
+            10536996228,
+            10536996226,
+            11050996226,
+            11050996234,
+            11564996234,
+            12078996234,
+            12078996242,
+            20270996242,
+            20270996242,
+            20270996242,
+            20270996242,
+            20270996034,
+            19756996034,
+            20270996034,
+            20272996034,
+            20786996034,
+            21300996034,
+            21300996242,
+            21300996034,
+            21814996034,
+            23862996034,
+            24376996034,
+            24376996034,
+        ],
+        seqs: Some(vec![
+            2, 2, 2, 2, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 22, 24, 26, 28, 30, 32, 34, 34, 34, 34,
+            34, 35, 37, 39, 41, 43, 43, 44, 46, 48, 50, 52, 53, 55, 57, 59, 61, 63, 65, 66, 68, 70,
+            72, 74, 76, 78, 78, 78, 78, 78, 79, 81, 83, 85, 87, 87, 88, 90, 92, 94, 96, 96,
+        ]),
+    };
+    assert_eq!(
+        case.config.build().unwrap().model(),
+        accrual::Model::Chen,
+        "the case is Chen's"
+    );
+    tune::check(&case);
+}

@@ -153,6 +153,15 @@ impl State {
         self.extra.as_deref().and_then(|e| e.history.as_ref())
     }
 
+    /// Whether the model's history beside the window is the same: with
+    /// sequence numbers, equal windows can hold intervals of different
+    /// sending periods (Chen's lag), and Bertier's estimates depend on
+    /// intervals already evicted.
+    #[cfg(feature = "tools")]
+    pub(crate) fn same_history(&self, other: &State) -> bool {
+        self.history() == other.history()
+    }
+
     /// The last sequence number accepted, if the last heartbeat had one.
     #[inline]
     pub(crate) fn last_seq(&self) -> Option<u64> {

@@ -294,7 +294,7 @@ fn merge_identical(groups: &mut Vec<Group>) {
                 .window()
                 .iter()
                 .eq(groups[from].state.window().iter())
-                && groups[into].state.estimates() == groups[from].state.estimates()
+                && groups[into].state.same_history(&groups[from].state)
                 && groups[into].state.skipped_last() == groups[from].state.skipped_last()
             {
                 absorbed.push((into, from));
