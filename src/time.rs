@@ -531,8 +531,8 @@ mod tests {
 
     #[test]
     fn tiny_negative_millis_are_refused_not_rounded_to_zero() {
-        // -1e-7 ms is -0.1 ns: it rounds to -0.0, which compares `>= 0.0`;
-        // before the sign was tested on the input, this gave Timestamp(0).
+        // -1e-7 ms is -0.1 ns: it rounds to -0.0, which compares `>= 0.0`,
+        // so the sign must be tested on the input, not the rounded value.
         for tiny in [-1e-7, -4e-7, -f64::MIN_POSITIVE, -5e-324] {
             let err = Timestamp::try_from_millis_f64(tiny).unwrap_err();
             assert_eq!(err.millis, tiny);

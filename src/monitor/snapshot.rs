@@ -159,9 +159,9 @@ pub enum SnapshotError {
     },
     /// Invalid thresholds.
     Settings(MonitorError),
-    /// An invalid pause guard. A snapshot read through serde no longer
-    /// carries one: deserialising a [`PauseGuard`] validates it, so the
-    /// format refuses it first.
+    /// An invalid pause guard. A snapshot read through serde never carries
+    /// one: deserialising a [`PauseGuard`] validates it, so the format
+    /// refuses it first.
     PauseGuard(ConfigError),
     /// The peer at `index` has an empty window or more samples than the
     /// configured window holds.

@@ -237,8 +237,8 @@ mod tests {
     fn a_level_with_no_deadline_is_never_crossed_nor_checked() {
         // Level 1's phi stays below its threshold to the end of the axis: no
         // check is queued, and even a tick at the last instant leaves it
-        // (a deadline saturated at NEVER used to be crossed there, with
-        // phi far below the threshold).
+        // (reading "no deadline" as the last instant would suspect a peer
+        // whose phi is far below the threshold).
         let beyond = |j| [Some(100), None][j];
         assert_eq!(
             on_due(0, 2, 150, beyond),
