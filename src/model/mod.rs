@@ -426,27 +426,41 @@ impl Fit {
         } else {
             0.0
         };
-        // The closed form is within a nanosecond or two of the answer; the
-        // rounding of `standardise` decides the last step, so walk there.
+        // The closed form is usually within a nanosecond or two of the
+        // answer; the rounding of `standardise` decides the last step, so
+        // walk there. Not always: when `elapsed − location` passes 2^53 (a
+        // location far below zero, as Bertier's negative margin can give),
+        // `standardise` is flat over several nanoseconds and the closed
+        // form's cancellation can miss by more than the walk covers; then
+        // the search settles it.
+        let mut settled_below = false;
         for _ in 0..4 {
             if e > 0.0 && standardise(e - 1.0) >= y_threshold {
                 e -= 1.0;
             } else {
+                settled_below = true;
                 break;
             }
         }
+        let mut settled_above = false;
         for _ in 0..4 {
             if standardise(e) < y_threshold {
                 e += 1.0;
             } else {
+                settled_above = true;
                 break;
             }
+        }
+        if !(settled_below && settled_above) {
+            return self.elapsed_at_large(y_threshold, e);
         }
         // 0 ≤ e < 2^53: the signed conversion is exact and cheaper.
         e as i64 as u64
     }
 
-    /// [`Fit::elapsed_at`] for answers from 2^53 ns on, or never.
+    /// [`Fit::elapsed_at`] for answers from 2^53 ns on, or never, and for
+    /// the rare smaller answer the closed form misses by more than a short
+    /// walk.
     ///
     /// Above 2^53 neighbouring integers share an `f64`, so the closed form
     /// can be off by several of them (by thousands of nanoseconds at a few

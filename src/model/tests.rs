@@ -39,3 +39,40 @@ fn elapsed_at_is_the_first_nanosecond_at_the_threshold() {
     // Beyond the clock's range: never.
     assert_eq!(fit.elapsed_at(1e300), u64::MAX);
 }
+
+/// With a location far below zero (Bertier's margin may be negative) and
+/// an answer below 2^53 ns, `elapsed − location` passes 2^53, so
+/// `standardise` is flat over several nanoseconds and the closed form can
+/// land more than a short walk away from the first nanosecond reaching the
+/// threshold (a property test found a Bertier deadline 1 ns late there:
+/// location −6.04e16 ns, answer 8.8e15 ns). The answer must still be the
+/// least such nanosecond, checked against a plain bisection over the
+/// integers, for locations on both sides of zero.
+#[test]
+fn elapsed_at_is_exact_when_the_location_is_far_below_zero() {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for _ in 0..20_000 {
+        let y = 0.01 + 10.0 * next();
+        let answer = F64_EXACT_INTEGERS * (0.5 + 0.5 * next());
+        // From −8·answer to +answer/2.
+        let location = answer * (8.5 * next() - 8.0);
+        let fit = Fit::new(location, (answer - location) / y);
+        let e = fit.elapsed_at(y);
+        let (mut below, mut reached) = (0u64, u64::MAX);
+        while reached - below > 1 {
+            let mid = below + (reached - below) / 2;
+            if fit.standardise(mid) >= y {
+                reached = mid;
+            } else {
+                below = mid;
+            }
+        }
+        assert_eq!(e, reached, "{fit:?} y {y}");
+    }
+}
