@@ -1,22 +1,27 @@
 //! Snapshot restore from bytes (feature `serde`), the fuzz target's
 //! invariants on stable: the check lives in `fuzz/src/check/snapshot.rs`
 //! (read its module doc), shared with the `snapshot_bytes` fuzz target,
-//! which also tries postcard and bincode. Here the bytes are JSON:
-//! snapshots of monitors fed random heartbeats, whole or cut short, and
-//! the corpus's regressions for issue 14.
+//! Here the bytes are snapshots of monitors fed random heartbeats, written
+//! in JSON, postcard and bincode, whole, cut short or with a byte changed,
+//! and the corpus's regressions for issue 14 (JSON).
 #![cfg(feature = "serde")]
 
 #[path = "../fuzz/src/check/snapshot.rs"]
 mod snapshot;
 
-use accrual::monitor::Monitor;
+use accrual::monitor::{Monitor, Snapshot};
 use accrual::{Config, Model, Timestamp};
 use proptest::prelude::*;
-use snapshot::Json;
+use snapshot::{Bincode, Format, Json, Postcard};
 
 /// A monitor of `model` whose peers sent heartbeats `gaps_ms` apart, and
-/// its snapshot as JSON.
-fn snapshot_json(model: Model, window: usize, gaps_ms: &[(u8, u32)]) -> Vec<u8> {
+/// its snapshot in `format`.
+fn snapshot_bytes(
+    format: &impl Format,
+    model: Model,
+    window: usize,
+    gaps_ms: &[(u8, u32)],
+) -> Vec<u8> {
     let config = Config::builder()
         .model(model)
         .max_sample_size(window)
@@ -35,7 +40,12 @@ fn snapshot_json(model: Model, window: usize, gaps_ms: &[(u8, u32)]) -> Vec<u8> 
     }
     monitor.watch("watched", Timestamp::from_millis(1_000));
     let now = Timestamp::from_millis(clocks.iter().copied().max().unwrap_or(0));
-    serde_json::to_vec(&monitor.snapshot(now)).expect("a snapshot is JSON")
+    format.encode(&monitor.snapshot(now))
+}
+
+/// A monitor's snapshot as JSON (see [`snapshot_bytes`]).
+fn snapshot_json(model: Model, window: usize, gaps_ms: &[(u8, u32)]) -> Vec<u8> {
+    snapshot_bytes(&Json, model, window, gaps_ms)
 }
 
 fn gaps() -> impl Strategy<Value = Vec<(u8, u32)>> {
@@ -52,6 +62,36 @@ fn model() -> impl Strategy<Value = Model> {
     )
 }
 
+/// A whole snapshot in `format` restores and reads back exactly.
+fn whole(format: &impl Format, model: Model, window: usize, gaps: &[(u8, u32)]) {
+    let bytes = snapshot_bytes(format, model, window, gaps);
+    // The check passes over bytes that do not decode; these must.
+    assert!(
+        format.decode::<Snapshot<String>>(&bytes).is_some(),
+        "{}: a monitor's own snapshot does not decode",
+        format.name()
+    );
+    snapshot::check(format, &bytes);
+}
+
+/// A snapshot in `format` with the byte at `flip.0` set to `flip.1`, then
+/// cut at `cut`: refused or restored, never a panic.
+fn damaged(
+    format: &impl Format,
+    model: Model,
+    gaps: &[(u8, u32)],
+    cut: prop::sample::Index,
+    flip: (prop::sample::Index, u8),
+) {
+    let mut bytes = snapshot_bytes(format, model, 8, gaps);
+    let (at, byte) = flip;
+    let i = at.index(bytes.len());
+    bytes[i] = byte;
+    snapshot::check(format, &bytes);
+    let len = cut.index(bytes.len());
+    snapshot::check(format, &bytes[..len]);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(100))]
 
@@ -61,7 +101,9 @@ proptest! {
         window in 1usize..32,
         gaps in gaps(),
     ) {
-        snapshot::check(&Json, &snapshot_json(model, window, &gaps));
+        whole(&Json, model, window, &gaps);
+        whole(&Postcard, model, window, &gaps);
+        whole(&Bincode, model, window, &gaps);
     }
 
     /// A snapshot cut anywhere, or with one byte changed, is refused or
@@ -73,18 +115,16 @@ proptest! {
         cut in any::<prop::sample::Index>(),
         flip in any::<(prop::sample::Index, u8)>(),
     ) {
-        let mut bytes = snapshot_json(model, 8, &gaps);
-        let (at, byte) = flip;
-        let i = at.index(bytes.len());
-        bytes[i] = byte;
-        snapshot::check(&Json, &bytes);
-        let len = cut.index(bytes.len());
-        snapshot::check(&Json, &bytes[..len]);
+        damaged(&Json, model, &gaps, cut, flip);
+        damaged(&Postcard, model, &gaps, cut, flip);
+        damaged(&Bincode, model, &gaps, cut, flip);
     }
 
     #[test]
     fn bertier_snapshots_read_back_exactly(window in 1usize..32, gaps in gaps()) {
-        snapshot::check(&Json, &snapshot_json(Model::Bertier, window, &gaps));
+        whole(&Json, Model::Bertier, window, &gaps);
+        whole(&Postcard, Model::Bertier, window, &gaps);
+        whole(&Bincode, Model::Bertier, window, &gaps);
     }
 }
 

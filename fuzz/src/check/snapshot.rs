@@ -14,6 +14,7 @@
 
 use accrual::monitor::{Monitor, PauseGuard, Snapshot};
 use accrual::{Config, Timestamp};
+use bincode::Options;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -36,6 +37,43 @@ impl Format for Json {
     }
     fn encode<T: Serialize>(&self, value: &T) -> Vec<u8> {
         serde_json::to_vec(value).expect("a snapshot serialises to JSON")
+    }
+}
+
+/// postcard, the compact format of embedded and no_std programs.
+pub struct Postcard;
+
+impl Format for Postcard {
+    fn name(&self) -> &'static str {
+        "postcard"
+    }
+    fn decode<T: DeserializeOwned>(&self, bytes: &[u8]) -> Option<T> {
+        postcard::from_bytes(bytes).ok()
+    }
+    fn encode<T: Serialize>(&self, value: &T) -> Vec<u8> {
+        postcard::to_allocvec(value).expect("a snapshot serialises to postcard")
+    }
+}
+
+/// bincode 1 with its default options (variable-length integers); reads
+/// are limited to the input's size so that a length prefix cannot make
+/// bincode itself allocate more than the bytes hold.
+pub struct Bincode;
+
+impl Format for Bincode {
+    fn name(&self) -> &'static str {
+        "bincode"
+    }
+    fn decode<T: DeserializeOwned>(&self, bytes: &[u8]) -> Option<T> {
+        bincode::DefaultOptions::new()
+            .with_limit(bytes.len() as u64)
+            .deserialize(bytes)
+            .ok()
+    }
+    fn encode<T: Serialize>(&self, value: &T) -> Vec<u8> {
+        bincode::DefaultOptions::new()
+            .serialize(value)
+            .expect("a snapshot serialises to bincode")
     }
 }
 
