@@ -110,6 +110,128 @@ fn round_trip_preserves_phi_exactly_with(model: Model) {
     }
 }
 
+/// Peers whose heartbeats carry sequence numbers: the numbers say how many
+/// sending periods each interval spans (a 1 s sender stall is one period,
+/// a 200 ms gap with a number skipped is two), which the margin models'
+/// expected arrival depends on and the intervals alone do not give back.
+/// A restored peer answers exactly as the saved one, refuses the numbers
+/// the saved one would refuse, and learns on alike.
+#[test]
+fn numbered_peers_round_trip_exactly() {
+    for model in Model::ALL {
+        let config = Config::builder()
+            .model(model)
+            .max_sample_size(16)
+            .acceptable_pause(Duration::ZERO)
+            .first_heartbeat_estimate(Duration::from_millis(100))
+            .build()
+            .unwrap();
+        let before = Monitor::<String>::builder().config(config).build().unwrap();
+        // (gap ms, number step): steady 100 ms, a stall of 1 s without a
+        // lost heartbeat, a lost one, steady again; a second peer stops
+        // numbering after a while.
+        let plan: Vec<(u64, u64)> = (0..10)
+            .map(|_| (100, 1))
+            .chain([(1_000, 1), (200, 2), (110, 1), (90, 1)])
+            .chain((0..4).map(|_| (100, 1)))
+            .collect();
+        let (mut t, mut seq) = (1_000, 7);
+        for &(gap, step) in &plan {
+            t += gap;
+            seq += step;
+            before.heartbeat_seq("numbered", ms(t), seq).unwrap();
+            before.heartbeat_seq("then-not", ms(t), seq).unwrap();
+        }
+        before.heartbeat("then-not", ms(t + 100)).unwrap();
+        let reference = ms(t + 150);
+        let json = serde_json::to_string(&before.snapshot(reference)).unwrap();
+        let after = Monitor::restore(serde_json::from_str(&json).unwrap(), reference).unwrap();
+        for peer in ["numbered", "then-not"] {
+            for offset_ms in [0u64, 50, 120, 250, 1_000] {
+                let at = ms(t + 150 + offset_ms);
+                assert_eq!(
+                    before.phi(peer, at).unwrap().to_bits(),
+                    after.phi(peer, at).unwrap().to_bits(),
+                    "{model} {peer} +{offset_ms} ms"
+                );
+            }
+        }
+        // The last number travels: a stale one is refused after a restore
+        // as before it.
+        let next = ms(t + 300);
+        assert_eq!(
+            before.heartbeat_seq("numbered", next, seq),
+            after.heartbeat_seq("numbered", next, seq),
+            "{model}"
+        );
+        assert!(
+            after.heartbeat_seq("numbered", next, seq).is_err(),
+            "{model}"
+        );
+        for m in [&before, &after] {
+            m.heartbeat_seq("numbered", next, seq + 3).unwrap();
+            m.heartbeat_seq("then-not", next, 1).unwrap();
+        }
+        for peer in ["numbered", "then-not"] {
+            let at = ms(t + 420);
+            assert_eq!(
+                before.phi(peer, at).unwrap().to_bits(),
+                after.phi(peer, at).unwrap().to_bits(),
+                "{model} {peer} after one more heartbeat"
+            );
+        }
+        // And the restored monitor saves the snapshot it was given (the
+        // peers in shard order, which the hasher's seed decides).
+        let saved = |m: &Monitor<String>| {
+            let mut v = serde_json::to_value(m.snapshot(reference)).unwrap();
+            let peers = v["peers"].as_array_mut().unwrap();
+            peers.sort_by(|a, b| a["peer"].as_str().cmp(&b["peer"].as_str()));
+            v
+        };
+        assert_eq!(saved(&after), saved(&before), "{model}");
+    }
+}
+
+#[test]
+fn periods_must_be_one_per_sample_and_at_least_one() {
+    let config = Config::builder()
+        .model(Model::Chen)
+        .max_sample_size(8)
+        .build()
+        .unwrap();
+    let m = Monitor::<String>::builder().config(config).build().unwrap();
+    for (i, t) in [0u64, 100, 300, 400].into_iter().enumerate() {
+        m.heartbeat_seq("p", ms(t), 1 + 2 * i as u64).unwrap();
+    }
+    let good = serde_json::to_value(m.snapshot(ms(400))).unwrap();
+    // The two bootstrap seeds (0.75 s and 1.25 s: one period of the 1 s
+    // estimate each), then three intervals two numbers apart.
+    assert_eq!(
+        good["peers"][0]["steps"],
+        serde_json::json!([1, 1, 2, 2, 2])
+    );
+    let refused = |change: &dyn Fn(&mut Value)| {
+        let mut v = good.clone();
+        change(&mut v["peers"][0]["steps"]);
+        restore_err(v)
+    };
+    assert_eq!(
+        refused(&|s| {
+            s.as_array_mut().unwrap().pop();
+        }),
+        SnapshotError::Steps { index: 0 }
+    );
+    assert_eq!(
+        refused(&|s| s[1] = 0.into()),
+        SnapshotError::Steps { index: 0 }
+    );
+    assert_eq!(
+        refused(&|s| *s = Value::Array(vec![])),
+        SnapshotError::Steps { index: 0 }
+    );
+    assert!(restore_value(good).is_ok());
+}
+
 #[test]
 fn restored_monitor_learns_on() {
     let (before, old_ref) = populated();
@@ -150,15 +272,35 @@ fn corrupt_snapshots_are_typed_errors() {
     let good = valid_json();
     assert!(restore_value(good.clone()).is_ok());
 
+    // Versions 1 and 2 are read (1 had no sequence numbers: the JSON of a
+    // version-1 snapshot is a version-2 one without them); 0 and 3 are
+    // not.
     let mut v = good.clone();
-    v["version"] = 2.into();
-    assert_eq!(
-        restore_err(v),
-        SnapshotError::Version {
-            found: 2,
-            supported: 1
-        }
-    );
+    v["version"] = 1.into();
+    for peer in v["peers"].as_array_mut().unwrap() {
+        let peer = peer.as_object_mut().unwrap();
+        peer.remove("last_seq");
+        peer.remove("steps");
+    }
+    assert!(restore_value(v).is_ok());
+    for version in [0, 3] {
+        let mut v = good.clone();
+        v["version"] = version.into();
+        assert_eq!(
+            restore_err(v),
+            SnapshotError::Version {
+                found: version,
+                supported: 2
+            }
+        );
+    }
+
+    // Sending periods: one per sample, each at least one, and only for
+    // the models that count them (Akka here does not).
+    let mut v = good.clone();
+    let samples = v["peers"][5]["samples"].as_array().unwrap().len();
+    v["peers"][5]["steps"] = Value::Array((0..samples).map(|_| 1.into()).collect());
+    assert_eq!(restore_err(v), SnapshotError::Steps { index: 5 });
 
     let mut v = good.clone();
     v["peers"][3]["samples"] = Value::Array(vec![]);

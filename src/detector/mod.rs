@@ -56,6 +56,8 @@ mod tests;
 pub use arrival::{Arrival, ArrivalKind, HeartbeatError};
 pub(crate) use horizon::QuickBound;
 pub(crate) use params::Params;
+#[cfg(feature = "serde")]
+pub(crate) use state::Saved;
 pub(crate) use state::State;
 
 use crate::config::{Config, ConfigError};

@@ -79,14 +79,11 @@ pub(crate) struct State {
 /// Equality of what the detector knows; the cache is derived from it.
 impl PartialEq for State {
     fn eq(&self, other: &Self) -> bool {
-        // Equal windows give equal histories, except for the estimates that
-        // depend on intervals already evicted.
-        let estimates = |s: &State| s.history().and_then(History::estimates);
         self.window == other.window
             && self.last_seq() == other.last_seq()
             && self.monitoring() == other.monitoring()
             && (!self.monitoring() || self.last_ns == other.last_ns)
-            && estimates(self) == estimates(other)
+            && self.same_history(other)
             && self.skipped_last == other.skipped_last
     }
 }
@@ -153,11 +150,10 @@ impl State {
         self.extra.as_deref().and_then(|e| e.history.as_ref())
     }
 
-    /// Whether the model's history beside the window is the same: with
-    /// sequence numbers, equal windows can hold intervals of different
-    /// sending periods (Chen's lag), and Bertier's estimates depend on
-    /// intervals already evicted.
-    #[cfg(feature = "tools")]
+    /// Whether the model's history beside the window is the same, for
+    /// equal windows: with sequence numbers, equal windows can hold
+    /// intervals of different sending periods (Chen's lag), and Bertier's
+    /// estimates depend on intervals already evicted.
     pub(crate) fn same_history(&self, other: &State) -> bool {
         match (self.history(), other.history()) {
             (Some(a), Some(b)) => a.same_beyond_window(b),
@@ -217,16 +213,22 @@ impl State {
         let steps = self.last_seq().map(|last| seq - last);
         let arrival = self.arrive(params, at, steps)?;
         if arrival.kind() != ArrivalKind::Duplicate {
-            self.extra
-                .get_or_insert_with(|| {
-                    Box::new(Extra {
-                        history: None,
-                        last_seq: None,
-                    })
-                })
-                .last_seq = Some(seq);
+            self.set_last_seq(Some(seq));
         }
         Ok(arrival)
+    }
+
+    /// Sets the last sequence number, boxing the extra part if the model
+    /// kept none.
+    fn set_last_seq(&mut self, seq: Option<u64>) {
+        self.extra
+            .get_or_insert_with(|| {
+                Box::new(Extra {
+                    history: None,
+                    last_seq: None,
+                })
+            })
+            .last_seq = seq;
     }
 
     /// Records a heartbeat at `at`.
@@ -452,32 +454,37 @@ impl State {
         self.history().and_then(History::estimates)
     }
 
-    /// The state saved in a snapshot: the samples (oldest first, at most
-    /// the window's capacity) and the last arrival. The running sums are
-    /// recomputed from the samples, so every statistic, phi and deadline is
-    /// exactly that of the state that was saved. The window allocates room
-    /// for these samples only and grows as heartbeats come, so what a
+    /// The sending periods of the window's intervals as sequence numbers
+    /// gave them, for snapshots (see [`History::given_steps`]).
+    #[cfg(feature = "serde")]
+    pub(crate) fn given_steps(&self) -> Option<Vec<u32>> {
+        self.history().and_then(History::given_steps)
+    }
+
+    /// The state saved in a snapshot (see [`Saved`]). The running sums are
+    /// recomputed from the samples, and the margin models' lag sums from
+    /// the samples and their periods, so every statistic, phi and deadline
+    /// is exactly that of the state that was saved. The window allocates
+    /// room for these samples only and grows as heartbeats come, so what a
     /// restore allocates is bounded by what the snapshot holds.
     #[cfg(feature = "serde")]
-    pub(crate) fn restored(
-        params: &Params,
-        samples: &[u32],
-        estimates: Option<[f64; 2]>,
-        skipped_last: bool,
-        last: Timestamp,
-    ) -> State {
-        let mut state = State::with_room(params, samples.len());
-        for &x in samples {
-            state.push(x, None);
+    pub(crate) fn restored(params: &Params, saved: &Saved<'_>) -> State {
+        let mut state = State::with_room(params, saved.samples.len());
+        for (i, &x) in saved.samples.iter().enumerate() {
+            let steps = saved.steps.and_then(|s| s.get(i)).map(|&s| u64::from(s));
+            state.push(x, steps);
         }
-        if let (Some(extra), Some(estimates)) = (state.extra.as_deref_mut(), estimates) {
+        if let (Some(extra), Some(estimates)) = (state.extra.as_deref_mut(), saved.estimates) {
             if let Some(history) = &mut extra.history {
                 history.set_estimates(estimates);
             }
         }
-        state.skipped_last = skipped_last;
+        if saved.last_seq.is_some() {
+            state.set_last_seq(saved.last_seq);
+        }
+        state.skipped_last = saved.skipped_last;
         state.started = true;
-        state.last_ns = last.as_nanos();
+        state.last_ns = saved.last.as_nanos();
         state.cache.invalidate();
         state
     }
@@ -491,6 +498,21 @@ impl State {
             last_heartbeat: self.last_heartbeat(),
         }
     }
+}
+
+/// What a snapshot holds of one state, checked by the caller: the window's
+/// samples (oldest first, at most its capacity), the sending period of
+/// each if sequence numbers gave them (one per sample, margin models
+/// only), Bertier's estimates, the skipped flag, the last sequence number
+/// and the last arrival.
+#[cfg(feature = "serde")]
+pub(crate) struct Saved<'a> {
+    pub samples: &'a [u32],
+    pub steps: Option<&'a [u32]>,
+    pub estimates: Option<[f64; 2]>,
+    pub skipped_last: bool,
+    pub last_seq: Option<u64>,
+    pub last: Timestamp,
 }
 
 /// What a state keeps apart from its fixed-size part, boxed so that the

@@ -162,6 +162,14 @@ impl Lag {
         self.given = Some(given);
     }
 
+    /// The sending periods of the span's intervals, oldest first, once a
+    /// sequence number has given any (`None` before: they are then
+    /// reconstructed from the intervals).
+    #[cfg(feature = "serde")]
+    pub(crate) fn given_steps(&self) -> Option<Vec<u32>> {
+        self.given.as_ref().map(|g| g.iter().copied().collect())
+    }
+
     /// Back to an empty span.
     pub(crate) fn clear(&mut self) {
         *self = Lag::new(self.span as usize, self.period_us, self.fixed_period);

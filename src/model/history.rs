@@ -106,7 +106,6 @@ impl History {
     /// model's sorted copy is the window's (and as large as its capacity,
     /// so not compared); the margin models' sending periods per interval
     /// and Bertier's estimates are not.
-    #[cfg(feature = "tools")]
     pub(crate) fn same_beyond_window(&self, other: &History) -> bool {
         match (self, other) {
             (History::Empirical(_), History::Empirical(_)) => true,
@@ -127,8 +126,22 @@ impl History {
         }
     }
 
+    /// The sending periods of the window's intervals, oldest first, as the
+    /// sender's sequence numbers gave them (the margin models', once a
+    /// number has been given; `None` otherwise). The short window of
+    /// 2W-FD holds the last of the same periods.
+    #[cfg(feature = "serde")]
+    pub(crate) fn given_steps(&self) -> Option<Vec<u32>> {
+        match self {
+            History::Chen(lag) | History::TwoWindow { long: lag, .. } => lag.given_steps(),
+            History::Bertier(b) => b.lag.given_steps(),
+            History::Empirical(_) => None,
+        }
+    }
+
     /// Bertier's error estimates (delay, variation), the only part of any
-    /// history that the window's samples do not determine.
+    /// history that the window's samples and the periods given do not
+    /// determine.
     pub(crate) fn estimates(&self) -> Option<[f64; 2]> {
         match self {
             History::Bertier(b) => Some([b.delay, b.var]),

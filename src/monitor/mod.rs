@@ -142,7 +142,7 @@ pub use event::{
 pub use guard::PauseGuard;
 pub use query::{Availability, PeerPhi};
 #[cfg(feature = "serde")]
-pub use snapshot::{Snapshot, SnapshotError};
+pub use snapshot::{Snapshot, SnapshotError, SNAPSHOT_VERSION};
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use stream::EventStream;

@@ -11,7 +11,9 @@
 //! a new origin).
 //!
 //! * **Exact.** The window's samples are stored as the detector keeps them
-//!   (whole microseconds) and the running sums are recomputed on restore,
+//!   (whole microseconds), with the last sequence number and, for the
+//!   margin models, the sending periods the numbers gave each interval;
+//!   the running sums are recomputed on restore,
 //!   so the restored phi at `new_reference + x` equals the saved phi at
 //!   `old_reference + x` to the last bit. The few `f64`s (thresholds,
 //!   Bertier's estimates) are written so that they read back to the same
@@ -45,7 +47,7 @@ use super::schedule::NEVER;
 use super::shard::Peer;
 use super::{Monitor, MonitorBuilder, MonitorError, PauseGuard, DEFAULT_SHARDS};
 use crate::config::{exact_float, Bootstrap, Config, ConfigError};
-use crate::detector::State;
+use crate::detector::{Saved, State};
 use crate::model::Model;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -53,8 +55,11 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
 
-/// The snapshot format version written by this crate.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// The snapshot format version written by this crate. It reads every
+/// earlier one too: version 1 lacked the sequence numbers (its peers
+/// restore as never numbered), and JSON of version 1 still parses; binary
+/// formats read fields by position, so their version 1 bytes do not.
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// A monitor's configuration and every peer's learnt state, serialisable
 /// with any serde format. Take one with [`Monitor::snapshot`], restore with
@@ -117,6 +122,18 @@ struct PeerSnapshot<K> {
     #[serde(default)]
     skipped_last: bool,
     never_heard: bool,
+    /// The sender's sequence number of the last heartbeat, if it had one
+    /// (a later one must be above it). Since version 2.
+    #[serde(default)]
+    last_seq: Option<u64>,
+    /// The sending periods of the window's intervals, one per sample,
+    /// oldest first, once sequence numbers have given any: Chen's, 2W-FD's
+    /// and Bertier's expected arrival count them, and the intervals alone
+    /// do not give them back (a long interval may be one period of a
+    /// stalled sender). `None` for peers never numbered and other models.
+    /// Since version 2.
+    #[serde(default)]
+    steps: Option<Vec<u32>>,
 }
 
 impl<K> Snapshot<K> {
@@ -154,7 +171,8 @@ pub enum SnapshotError {
     Version {
         /// The snapshot's version.
         found: u32,
-        /// The version this crate reads.
+        /// The newest version this crate reads (it reads the earlier ones
+        /// from 1).
         supported: u32,
     },
     /// Invalid thresholds.
@@ -187,6 +205,12 @@ pub enum SnapshotError {
         /// Position of the peer in the snapshot.
         index: usize,
     },
+    /// The peer at `index` has sending periods its model does not count,
+    /// or not one (of at least one period) per sample.
+    Steps {
+        /// Position of the peer in the snapshot.
+        index: usize,
+    },
     /// The peer at `index` appears earlier in the snapshot too.
     DuplicatePeer {
         /// Position of the second occurrence.
@@ -199,7 +223,7 @@ impl fmt::Display for SnapshotError {
         match self {
             SnapshotError::Version { found, supported } => write!(
                 f,
-                "snapshot format version {found} is not supported (this crate reads {supported})"
+                "snapshot format version {found} is not supported (this crate reads 1 to {supported})"
             ),
             SnapshotError::Settings(e) => write!(f, "snapshot settings: {e}"),
             SnapshotError::PauseGuard(e) => write!(f, "snapshot pause guard: {e}"),
@@ -223,6 +247,11 @@ impl fmt::Display for SnapshotError {
                      or not those of its model"
                 )
             }
+            SnapshotError::Steps { index } => write!(
+                f,
+                "peer #{index} of the snapshot has sending periods that are not one per \
+                 sample, or that its model does not count"
+            ),
             SnapshotError::DuplicatePeer { index } => {
                 write!(f, "peer #{index} of the snapshot is a duplicate")
             }
@@ -266,6 +295,8 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                     estimates: p.state.estimates(),
                     skipped_last: p.state.skipped_last(),
                     never_heard: p.never_heard,
+                    last_seq: p.state.last_seq(),
+                    steps: p.state.given_steps(),
                 });
             }
         }
@@ -292,7 +323,7 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
         snapshot: Snapshot<K>,
         reference: impl Into<Timestamp>,
     ) -> Result<Monitor<K>, SnapshotError> {
-        if snapshot.version != SNAPSHOT_VERSION {
+        if !(1..=SNAPSHOT_VERSION).contains(&snapshot.version) {
             return Err(SnapshotError::Version {
                 found: snapshot.version,
                 supported: SNAPSHOT_VERSION,
@@ -334,6 +365,22 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                 None if !bertier => {}
                 _ => return Err(SnapshotError::Estimates { index }),
             }
+            // Periods are kept by the models that count them, one per
+            // sample, each at least one; others would be dropped and not
+            // saved back.
+            let counts_periods = matches!(
+                monitor.rules.params.config.model(),
+                Model::Chen | Model::TwoWindow | Model::Bertier
+            );
+            if let Some(steps) = &saved.steps {
+                if !counts_periods
+                    || steps.is_empty()
+                    || steps.len() != saved.samples.len()
+                    || steps.contains(&0)
+                {
+                    return Err(SnapshotError::Steps { index });
+                }
+            }
             // As `Peer::boxed` does (the record allocated before its
             // window), but with a window sized by the samples restored,
             // not by the configuration: `Peer::boxed`'s full-size window
@@ -347,10 +394,14 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
             });
             peer.state = State::restored(
                 &monitor.rules.params,
-                &saved.samples,
-                saved.estimates,
-                saved.skipped_last,
-                Timestamp::from_nanos(last),
+                &Saved {
+                    samples: &saved.samples,
+                    steps: saved.steps.as_deref(),
+                    estimates: saved.estimates,
+                    skipped_last: saved.skipped_last,
+                    last_seq: saved.last_seq,
+                    last: Timestamp::from_nanos(last),
+                },
             );
             let hash = monitor.hasher.hash_one(&peer.key);
             let s = monitor.shard_of(hash);

@@ -156,6 +156,11 @@ fn canonical(snapshot: &Snapshot<String>) -> serde_json::Value {
     if let Some(peers) = value.get_mut("peers").and_then(|p| p.as_array_mut()) {
         peers.sort_by(|a, b| a["peer"].as_str().cmp(&b["peer"].as_str()));
     }
+    // A monitor saves in the version this crate writes, whichever earlier
+    // one it read.
+    if let Some(version) = value.get_mut("version") {
+        *version = accrual::monitor::SNAPSHOT_VERSION.into();
+    }
     // A monitor keeps the expected response within the clock's range
     // (`MonitorBuilder::expected_response_after`): a longer one saves as
     // the range.
