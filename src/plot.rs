@@ -447,6 +447,7 @@ mod tests {
             threshold,
             acceptable_pause: std::time::Duration::ZERO,
             min_std_deviation: std::time::Duration::ZERO,
+            learning: None,
             held_out: None,
             qos: Qos {
                 samples: 1,

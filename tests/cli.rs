@@ -332,8 +332,10 @@ fn tune_model_and_threshold_restrict_the_grid() {
     let one = rows(&["--model", "timeout", "--threshold", "300"]);
     assert_eq!(one.len(), 1);
     assert!(one[0].starts_with("timeout,300,0,"), "{}", one[0]);
-    // Two pauses × one threshold × one σ floor.
-    let two = rows(&[
+    // A timeout learns nothing: no rule.
+    assert_eq!(one[0].split(',').nth(5), Some(""), "{}", one[0]);
+    // Both learning rules × two pauses × one threshold × one σ floor.
+    let normal = [
         "--model",
         "normal",
         "--threshold",
@@ -342,10 +344,21 @@ fn tune_model_and_threshold_restrict_the_grid() {
         "50,100",
         "--min-std-ms",
         "20",
-    ]);
+    ];
+    let four = rows(&normal);
+    assert_eq!(four.len(), 4);
+    for (row, start) in four.iter().zip([
+        "normal,8,50,20,1000,skip-suspected,",
+        "normal,8,100,20,1000,skip-suspected,",
+        "normal,8,50,20,1000,all,",
+        "normal,8,100,20,1000,all,",
+    ]) {
+        assert!(row.starts_with(start), "{row}");
+    }
+    // One rule restricts the grid to it.
+    let two = rows(&[&normal[..], &["--learning", "all"]].concat());
     assert_eq!(two.len(), 2);
-    assert!(two[0].starts_with("normal,8,50,20,1000,"), "{}", two[0]);
-    assert!(two[1].starts_with("normal,8,100,20,1000,"), "{}", two[1]);
+    assert!(two.iter().all(|r| r.contains(",1000,all,")), "{two:?}");
     // A setting given twice in two forms is refused, not silently dropped.
     for (args, flag) in [
         (["--model", "normal", "--models", "akka"], "--model"),
@@ -546,4 +559,20 @@ fn tune_runs_in_paper_mode() {
             "{model}"
         );
     }
+}
+
+#[test]
+fn phi_runs_one_learning_rule() {
+    let out = accrual(&["phi", "--learning", "all,skip-suspected"], "hb a 0\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--learning"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = accrual(
+        &["phi", "--learning", "all"],
+        "hb a 0\nhb a 100\nphi a 150\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }

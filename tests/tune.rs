@@ -8,7 +8,7 @@ use accrual::tune::stats::{gamma_quantile, poisson_interval, RateInterval};
 use accrual::tune::{
     evaluate_grid, pareto_frontier, recommend, Detection, GridSpec, Job, Scoring, Targets, Verdict,
 };
-use accrual::{Config, Model, Timestamp};
+use accrual::{Config, Learning, Model, Timestamp};
 use statrs::distribution::{ContinuousCDF, Gamma};
 use std::time::Duration;
 
@@ -106,6 +106,7 @@ fn timeouts(trace: &Trace, thresholds: &[f64]) -> Vec<accrual::tune::Candidate> 
         detection: Detection::Timeout,
         acceptable_pause: Duration::ZERO,
         min_std_deviation: Duration::ZERO,
+        learning: None,
         thresholds: thresholds.to_vec(),
     }];
     let whole = Scoring {
@@ -182,6 +183,7 @@ fn held_out_figures_show_a_link_that_got_worse() {
         thresholds: Some(vec![3.0, 8.0]),
         pauses_ms: Some(vec![0.0]),
         min_std_ms: Some(vec![1.0]),
+        learnings: Some(vec![Learning::SkipSuspected]),
     }
     .jobs(100.0)
     .unwrap();
@@ -241,6 +243,7 @@ fn chen_margin_and_pause_act_only_through_their_sum() {
             detection: Detection::Phi(model),
             acceptable_pause: Duration::from_millis(pause_ms),
             min_std_deviation: Duration::from_millis(10),
+            learning: None,
             thresholds: vec![margin],
         };
         let base = Config::for_interval(Duration::from_millis(100)).unwrap();

@@ -18,7 +18,7 @@
 //!   interval's upper end is within it.
 //! * [`settings`]: the recommendation as ready-to-paste settings.
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Learning};
 use crate::model::Model;
 use crate::qos::{score_timeout_split, split_index, sweep_split_numbered, Qos, SplitQos};
 use crate::trace::Trace;
@@ -99,6 +99,10 @@ pub struct Candidate {
     pub acceptable_pause: Duration,
     /// The σ floor (unused by Chen, 2W-FD and the timeout).
     pub min_std_deviation: Duration,
+    /// The learning rule, if the search set one (`None`: the base
+    /// configuration's; always for the timeout and the deadline model,
+    /// which learn nothing).
+    pub learning: Option<Learning>,
     /// Its quality of service on the part of the trace the choice is made
     /// on (the whole trace without a check), summed over the nodes.
     pub qos: Qos,
@@ -115,7 +119,12 @@ impl Candidate {
         let Detection::Phi(model) = self.detection else {
             return None;
         };
-        base.to_builder()
+        let builder = base.to_builder();
+        let builder = match self.learning {
+            Some(rule) => builder.learning(rule),
+            None => builder,
+        };
+        builder
             .model(model)
             .threshold(self.threshold)
             .acceptable_pause(self.acceptable_pause)
@@ -255,6 +264,7 @@ fn candidates(jobs: &[Job], totals: Vec<Vec<SplitQos>>, scoring: Scoring) -> Vec
                     threshold,
                     acceptable_pause: job.acceptable_pause,
                     min_std_deviation: job.min_std_deviation,
+                    learning: job.learning,
                     qos: s.fit,
                     held_out: scoring.train_fraction.map(|_| s.held_out),
                 }),
@@ -271,8 +281,12 @@ type JobResult = Result<Vec<SplitQos>, ConfigError>;
 fn job_config(base: &Config, job: &Job) -> Result<Option<Config>, ConfigError> {
     match job.detection {
         Detection::Phi(model) => {
-            let config = base
-                .to_builder()
+            let builder = base.to_builder();
+            let builder = match job.learning {
+                Some(rule) => builder.learning(rule),
+                None => builder,
+            };
+            let config = builder
                 .model(model)
                 .acceptable_pause(job.acceptable_pause)
                 .min_std_deviation(job.min_std_deviation)
@@ -361,6 +375,7 @@ pub fn evaluate(
                 Detection::Phi(_) => base.acceptable_pause(),
             },
             min_std_deviation: base.min_std_deviation(),
+            learning: None,
             thresholds: thresholds.to_vec(),
         })
         .collect();

@@ -260,6 +260,7 @@ mod tests {
             threshold,
             acceptable_pause: Duration::ZERO,
             min_std_deviation: Duration::from_millis(10),
+            learning: None,
             qos: qos(detection_ms, mistakes_per_100h),
             held_out: None,
         }

@@ -29,7 +29,7 @@ pub fn rust_builder(candidate: &Candidate, base: &Config) -> Option<String> {
         return None;
     };
     let mut rules = String::new();
-    let learning = learning_of(base, model);
+    let learning = learning_of(candidate, base);
     if learning != Learning::default_for(model) {
         rules += &format!(".learning(Learning::{learning:?})");
     }
@@ -58,19 +58,18 @@ pub fn rust_builder(candidate: &Candidate, base: &Config) -> Option<String> {
     ))
 }
 
-/// Whether `base` follows the rules of the JVM detectors (Akka's learning
-/// rule and bootstrap seeds), without which their keys would not describe
-/// the configuration scored.
-fn jvm_rules(base: &Config) -> bool {
-    learning_of(base, Model::Akka) == Learning::SkipSuspected
-        && base.bootstrap() == Bootstrap::Seeds
+/// Whether the candidate follows the rules of the JVM detectors (Akka's
+/// learning rule and bootstrap seeds), without which their keys would not
+/// describe the configuration scored.
+fn jvm_rules(candidate: &Candidate, base: &Config) -> bool {
+    learning_of(candidate, base) == Learning::SkipSuspected && base.bootstrap() == Bootstrap::Seeds
 }
 
-/// The learning rule of `base` with `model`: the one set, else the model's.
-fn learning_of(base: &Config, model: Model) -> Learning {
-    base.to_builder()
-        .model(model)
-        .build()
+/// The learning rule the candidate was scored with: its own, else the one
+/// `base` sets, else its model's.
+fn learning_of(candidate: &Candidate, base: &Config) -> Learning {
+    candidate
+        .config(base)
         .map_or(base.learning(), |c| c.learning())
 }
 
@@ -79,7 +78,7 @@ fn learning_of(base: &Config, model: Model) -> Learning {
 /// Akka's phi for the same settings. `heartbeat-interval` is the sending
 /// period, which Akka also takes as its first estimate.
 pub fn akka_keys(candidate: &Candidate, base: &Config) -> Option<String> {
-    if candidate.detection != Detection::Phi(Model::Akka) || !jvm_rules(base) {
+    if candidate.detection != Detection::Phi(Model::Akka) || !jvm_rules(candidate, base) {
         return None;
     }
     Some(format!(
@@ -144,6 +143,7 @@ mod tests {
             threshold,
             acceptable_pause: Duration::from_millis(pause_ms),
             min_std_deviation: Duration::from_micros(12_500),
+            learning: None,
             qos: Qos::default(),
             held_out: None,
         }

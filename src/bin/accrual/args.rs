@@ -42,9 +42,10 @@ pub(crate) struct DetectorArgs {
 pub(crate) struct RuleArgs {
     /// Which intervals the window learns: `skip-suspected` (Akka's: not an
     /// interval that ends a suspicion, never two in a row) or `all` (the
-    /// papers') [default: all for chen, skip-suspected for the others].
-    #[arg(long, value_parser = parse_setting::<Learning>)]
-    pub(crate) learning: Option<Learning>,
+    /// papers'). `tune` takes a comma list and scores each [default: all
+    /// for chen, skip-suspected for the others; `tune` scores both].
+    #[arg(long, value_delimiter = ',', value_parser = parse_setting::<Learning>)]
+    pub(crate) learning: Option<Vec<Learning>>,
     /// The sending period of chen, 2w-fd and bertier: `estimated` (Σx/Σs
     /// over the window) or `fixed` (the first interval, as in Chen's
     /// paper).
@@ -80,9 +81,10 @@ impl RuleArgs {
     /// builder's).
     pub(crate) fn apply(&self, builder: ConfigBuilder) -> ConfigBuilder {
         let [beta, phi, gamma] = Config::default().bertier();
-        let builder = match self.learning {
-            Some(learning) => builder.learning(learning),
-            None => builder,
+        // A list is tune's to search; its jobs set each rule.
+        let builder = match self.learning.as_deref() {
+            Some(&[one]) => builder.learning(one),
+            _ => builder,
         };
         builder
             .period(self.period)
@@ -110,6 +112,9 @@ impl DetectorArgs {
             Some(ms) => positive_ms("--first-interval-ms", ms)?,
             None => interval_ms,
         };
+        if self.rules.learning.as_ref().is_some_and(|l| l.len() > 1) {
+            return Err("--learning: one rule here (only `tune` scores a list)".to_string());
+        }
         self.rules
             .apply(Config::builder())
             .model(self.model)

@@ -88,14 +88,24 @@ fn qos_values(q: &Qos, report: &Report) -> [String; 13] {
     ]
 }
 
-fn settings_values(c: &Candidate, report: &Report) -> [String; 5] {
+fn settings_values(c: &Candidate, report: &Report) -> [String; 6] {
     [
         c.detection.to_string(),
         c.threshold.to_string(),
         ms(c.acceptable_pause).to_string(),
         ms(c.min_std_deviation).to_string(),
         report.base.max_sample_size().to_string(),
+        learning_name(c, report).to_string(),
     ]
+}
+
+/// The learning rule a candidate was scored with, by name; empty for the
+/// timeout and the deadline model, which learn nothing.
+fn learning_name(c: &Candidate, report: &Report) -> &'static str {
+    match c.config(report.base) {
+        Some(config) if config.model() != Model::Deadline => config.learning().name(),
+        _ => "",
+    }
 }
 
 /// Every configuration, one row each: settings, the figures it was chosen
@@ -108,6 +118,7 @@ pub(crate) fn to_csv(report: &Report) -> String {
         "pause_ms".into(),
         "min_std_ms".into(),
         "window".into(),
+        "learning".into(),
     ];
     header.extend(QOS_COLUMNS.iter().map(|c| c.to_string()));
     header.extend(QOS_COLUMNS.iter().map(|c| format!("held_out_{c}")));
@@ -181,13 +192,17 @@ fn json_candidate(c: &Candidate, index: usize, report: &Report) -> String {
         format!("{{{}}}", json_qos(h, report))
     });
     format!(
-        "{{\"model\":\"{}\",\"threshold\":{},\"pause_ms\":{},\"min_std_ms\":{},\"window\":{},{},\
-         \"held_out\":{held},\"frontier\":{}}}",
+        "{{\"model\":\"{}\",\"threshold\":{},\"pause_ms\":{},\"min_std_ms\":{},\"window\":{},\
+         \"learning\":{},{},\"held_out\":{held},\"frontier\":{}}}",
         c.detection,
         json_number(c.threshold),
         json_number(ms(c.acceptable_pause)),
         json_number(ms(c.min_std_deviation)),
         report.base.max_sample_size(),
+        match learning_name(c, report) {
+            "" => "null".to_string(),
+            name => format!("\"{name}\""),
+        },
         json_qos(&c.qos, report),
         report.frontier.contains(&index)
     )
@@ -319,8 +334,9 @@ pub(crate) fn to_table(report: &Report) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<12} {:>9} {:>8} {:>8} {:>11} {:>10} {:>8} {:>10}  {:<17}",
+        "{:<12} {:<14} {:>9} {:>8} {:>8} {:>11} {:>10} {:>8} {:>10}  {:<17}",
         "model",
+        "learning",
         "threshold",
         "pause_ms",
         "min_σ_ms",
@@ -347,8 +363,12 @@ pub(crate) fn to_table(report: &Report) -> String {
         };
         let _ = writeln!(
             s,
-            "{:<12} {:>9} {:>8} {:>8} {:>11.1} {:>10.1} {:>8} {:>10.3}  {:<17}{mark}",
+            "{:<12} {:<14} {:>9} {:>8} {:>8} {:>11.1} {:>10.1} {:>8} {:>10.3}  {:<17}{mark}",
             c.detection.name(),
+            match learning_name(c, report) {
+                "" => "-",
+                name => name,
+            },
             c.threshold,
             ms(c.acceptable_pause),
             floor,
@@ -383,8 +403,12 @@ fn recommendation(s: &mut String, report: &Report) {
     let pc = report.percent();
     let goal = goal(&report.targets);
     let hours = Report::hours(q);
+    let rule = match learning_name(c, report) {
+        "" => String::new(),
+        name => format!(", learning {name}"),
+    };
     let what = format!(
-        "{} threshold {}, acceptable pause {} ms",
+        "{} threshold {}, acceptable pause {} ms{rule}",
         c.detection,
         c.threshold,
         ms(c.acceptable_pause)

@@ -56,6 +56,7 @@ pub(crate) fn breakdown(
         detection: best.detection,
         acceptable_pause: best.acceptable_pause,
         min_std_deviation: best.min_std_deviation,
+        learning: best.learning,
         thresholds: vec![best.threshold],
     };
     let mut chosen = Vec::new();
@@ -71,6 +72,7 @@ pub(crate) fn breakdown(
         detection: Detection::Timeout,
         acceptable_pause: Duration::ZERO,
         min_std_deviation: Duration::ZERO,
+        learning: None,
         thresholds: vec![timeout_ms],
     };
     let mut rows = Vec::new();
@@ -121,6 +123,7 @@ fn matching_timeout(
             detection: Detection::Timeout,
             acceptable_pause: Duration::ZERO,
             min_std_deviation: Duration::ZERO,
+            learning: None,
             thresholds: vec![ms],
         };
         replay(trace, base, &job, warmup)

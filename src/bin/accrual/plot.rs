@@ -52,11 +52,13 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
     eprintln!("wrote {}", args.out.display());
     if let Some(path) = &args.tradeoff {
-        // The default grid of `tune` on the whole trace; --pause-ms and
-        // --min-std-ms, if given, restrict it as they do there.
+        // The default grid of `tune` on the whole trace; --pause-ms,
+        // --min-std-ms and --learning, if given, restrict it as they do
+        // there.
         let spec = GridSpec {
             pauses_ms: args.detector.pause_ms.map(|p| vec![p]),
             min_std_ms: args.detector.min_std_ms.map(|m| vec![m]),
+            learnings: args.detector.rules.learning.clone(),
             ..GridSpec::defaults(&Detection::ALL)
         };
         let jobs = spec

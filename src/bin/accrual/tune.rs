@@ -200,6 +200,7 @@ fn grid_spec(search: &TuneSearchArgs) -> Result<GridSpec, String> {
         thresholds,
         pauses_ms: search.pause_ms.clone(),
         min_std_ms: search.min_std_ms.clone(),
+        learnings: search.rules.learning.clone(),
     })
 }
 
@@ -211,13 +212,14 @@ fn searches_defaults(search: &TuneSearchArgs) -> bool {
         && search.thresholds.is_none()
         && search.pause_ms.is_none()
         && search.min_std_ms.is_none()
+        && search.rules.learning.is_none()
 }
 
 /// The grid for the built-in cluster when no option says otherwise: the
 /// model clusters deploy (Akka's) with its default pauses and σ floors,
-/// Chen's margin, and the timeout baseline: 12 replays instead of the
-/// full grid's 39, so that the million arrivals take seconds. `--models`
-/// scores the others.
+/// Chen's margin, each under both learning rules, and the timeout
+/// baseline: 23 replays instead of the full grid's 76, so that the million
+/// arrivals take seconds. `--models` scores the others.
 fn builtin_grid() -> GridSpec {
     GridSpec::defaults(&[
         Detection::Phi(Model::Akka),
