@@ -68,6 +68,12 @@ impl Learning {
     /// (its delay estimate) and 2W-FD's short window bounds it, and the
     /// distribution models are where Akka's reason holds: one outage
     /// learnt would inflate their spread for a whole window.
+    ///
+    /// Chen's default is not best everywhere: with a wide margin (30 ms
+    /// and more on a 100 ms link) and a sender that stalls and numbers its
+    /// heartbeats, one stall learnt shifts the expected arrival for a
+    /// whole window, and Akka's rule made over 100 times fewer mistakes on
+    /// those traces. `accrual tune` scores both rules on a trace.
     pub const fn default_for(model: Model) -> Learning {
         match model {
             Model::Chen => Learning::All,
