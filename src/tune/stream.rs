@@ -6,7 +6,7 @@
 //! then usually one more pass over the file that counts only the intervals
 //! near the median). [`evaluate_grid_file`] then reads it once more and
 //! replays every job of the grid at once, one replay state per (node, job),
-//! through the same per-arrival core as the in-memory [`evaluate_grid`]
+//! through the same per-arrival core as the in-memory [`evaluate_grid`](super::evaluate_grid)
 //! (`qos::SweepNode`), so the two give identical results (tested).
 //!
 //! Memory grows with nodes × jobs × window, never with the file: a row is
