@@ -538,6 +538,10 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
     /// that sped up), so a caller should read this again after heartbeats,
     /// or also tick periodically (as the `tokio` feature's `TokioDriver`
     /// does).
+    ///
+    /// A deadline at the clock's last instant, [`Timestamp::MAX`] (about
+    /// 584 years after its origin), shares its mark with "no deadline" in
+    /// the schedule, so it is reported as `None`.
     pub fn next_check(&self) -> Option<Timestamp> {
         let earliest = self
             .next_due
