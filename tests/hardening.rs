@@ -102,6 +102,8 @@ fn monitor_op() -> impl Strategy<Value = monitor::Op> {
     prop_oneof![
         6 => (peer.clone(), nanos(MINUTE)).prop_map(|(p, d)| Op::Beat(p, d)),
         1 => (peer.clone(), nanos(MINUTE)).prop_map(|(p, d)| Op::Late(p, d)),
+        3 => (peer.clone(), nanos(MINUTE), 0u64..3)
+            .prop_map(|(peer, after, step)| Op::Numbered { peer, after, step }),
         3 => nanos(MINUTE).prop_map(Op::Tick),
         1 => nanos(MINUTE).prop_map(Op::LateTick),
         1 => peer.clone().prop_map(Op::Watch),

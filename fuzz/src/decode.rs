@@ -125,15 +125,20 @@ pub fn monitor_ops(u: &mut Unstructured) -> Result<(monitor::Setup, Vec<monitor:
     let mut ops = Vec::new();
     while !u.is_empty() && ops.len() < 256 {
         let peer = usize::from(u.arbitrary::<u8>()?);
-        ops.push(match u.int_in_range(0..=11u8)? {
+        ops.push(match u.int_in_range(0..=13u8)? {
             0..=4 => Op::Beat(peer, nanos(u)?),
             5 => Op::Late(peer, nanos(u)?),
             6..=8 => Op::Tick(nanos(u)?),
             9 => Op::LateTick(nanos(u)?),
             10 => Op::Watch(peer),
-            _ => match u.int_in_range(0..=7u8)? {
+            11 => match u.int_in_range(0..=7u8)? {
                 0 => Op::Reset,
                 _ => Op::Remove(peer),
+            },
+            _ => Op::Numbered {
+                peer,
+                after: nanos(u)?,
+                step: u.int_in_range(0..=3)?,
             },
         });
     }

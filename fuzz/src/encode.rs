@@ -129,6 +129,7 @@ pub fn monitor_ops(setup: &monitor::Setup, ops: &[monitor::Op]) -> Vec<u8> {
             Op::Watch(p) => (p, 10),
             Op::Remove(p) => (p, 11),
             Op::Reset => (0, 11),
+            Op::Numbered { peer, .. } => (peer, 12),
         };
         b.index(peer);
         b.tag(tag);
@@ -137,6 +138,10 @@ pub fn monitor_ops(setup: &monitor::Setup, ops: &[monitor::Op]) -> Vec<u8> {
             Op::Watch(_) => {}
             Op::Remove(_) => b.tag(1),
             Op::Reset => b.tag(0),
+            Op::Numbered { after, step, .. } => {
+                b.nanos(after);
+                b.tag(u8::try_from(step).expect("a step of 0 to 3"));
+            }
         }
     }
     b.0

@@ -1,11 +1,12 @@
-//! A monitor driven by any sequence of heartbeats, ticks, watches,
-//! removals and resets on a few peers, compared event by event with a
+//! A monitor driven by any sequence of heartbeats (numbered or not), ticks,
+//! watches, removals and resets on a few peers, compared event by event with a
 //! reference made of one plain `Detector` per peer and the documented
 //! transition rules (the monitor module's "Transitions"): a tick announces
 //! every level whose deadline has passed, in increasing order, once; a
 //! heartbeat first announces what a tick at its arrival would have, then
 //! recovers every announced level, highest first; a duplicate or
-//! out-of-order heartbeat does nothing. Queries must agree with the
+//! out-of-order heartbeat, or a stale sequence number, does nothing but
+//! answer as the peer's detector would. Queries must agree with the
 //! reference at every step, and a suspicion is announced at a phi at or
 //! above its threshold.
 //!
@@ -45,6 +46,13 @@ pub enum Op {
     Beat(usize, u64),
     /// A heartbeat from the peer stamped this many ns before the clock.
     Late(usize, u64),
+    /// The clock advances by `after` ns, then the peer's heartbeat numbered
+    /// `step` above the peer's previous number (0: the same number again).
+    Numbered {
+        peer: usize,
+        after: u64,
+        step: u64,
+    },
     /// The clock advances, then a tick.
     Tick(u64),
     /// A tick this many ns before the clock (ignored by the monitor).
@@ -167,15 +175,22 @@ pub fn check(setup: &Setup, ops: &[Op]) {
         events: Vec::new(),
     };
     let mut now = Timestamp::from_nanos(setup.start);
+    let mut seqs = [0u64; PEERS];
     for op in ops {
         match *op {
             Op::Beat(p, after) => {
                 now = now.saturating_add(Duration::from_nanos(after));
-                beat(&monitor, &mut reference, p % PEERS, now);
+                beat(&monitor, &mut reference, p % PEERS, now, None);
             }
             Op::Late(p, before) => {
                 let at = now.saturating_sub(Duration::from_nanos(before));
-                beat(&monitor, &mut reference, p % PEERS, at);
+                beat(&monitor, &mut reference, p % PEERS, at, None);
+            }
+            Op::Numbered { peer, after, step } => {
+                let p = peer % PEERS;
+                now = now.saturating_add(Duration::from_nanos(after));
+                seqs[p] = seqs[p].saturating_add(step);
+                beat(&monitor, &mut reference, p, now, Some(seqs[p]));
             }
             Op::Tick(after) => {
                 now = now.saturating_add(Duration::from_nanos(after));
@@ -231,27 +246,50 @@ pub fn check(setup: &Setup, ops: &[Op]) {
     }
 }
 
-fn beat(monitor: &Monitor<usize>, reference: &mut Reference, p: usize, at: Timestamp) {
-    let got = monitor.heartbeat(&p, at);
+/// A heartbeat (numbered if `seq` is) of peer `p` at `at`, on both sides.
+fn beat(
+    monitor: &Monitor<usize>,
+    reference: &mut Reference,
+    p: usize,
+    at: Timestamp,
+    seq: Option<u64>,
+) {
+    let arrive = |d: &mut Detector| match seq {
+        Some(seq) => d.heartbeat_seq(at, seq),
+        None => d.heartbeat(at),
+    };
+    let got = match seq {
+        Some(seq) => monitor.heartbeat_seq(&p, at, seq),
+        None => monitor.heartbeat(&p, at),
+    };
     let Some(r) = reference.peers[p].as_mut() else {
         let mut d = Detector::new(reference.config.clone());
-        let want = d.heartbeat(at);
+        let want = arrive(&mut d);
         assert_eq!(got, want, "first heartbeat of peer {p}");
-        reference.peers[p] = Some(RefPeer {
-            detector: d,
-            level: 0,
-            never_heard: false,
-        });
+        if want.is_ok() {
+            reference.peers[p] = Some(RefPeer {
+                detector: d,
+                level: 0,
+                never_heard: false,
+            });
+        }
         return;
     };
-    if !r.never_heard && r.detector.last_heartbeat().is_some_and(|last| at <= last) {
-        // A duplicate or out-of-order heartbeat: the detector's answer,
-        // and nothing else.
-        let want = r.detector.heartbeat(at);
-        assert_eq!(got, want, "heartbeat of peer {p} at {at}");
-        if let Ok(arrival) = want {
-            assert_eq!(arrival.kind(), ArrivalKind::Duplicate);
-        }
+    // What the peer's detector makes of it; a watched peer's first real
+    // heartbeat replaces the virtual one, so it starts afresh.
+    let mut next = r.detector.clone();
+    if r.never_heard {
+        next.reset();
+    }
+    let want = arrive(&mut next);
+    assert_eq!(got, want, "heartbeat of peer {p} at {at} (number {seq:?})");
+    let Ok(arrival) = want else {
+        // Out of order or a stale number: nothing changes.
+        assert_eq!(next, r.detector, "a refused heartbeat changed the detector");
+        return;
+    };
+    if arrival.kind() == ArrivalKind::Duplicate {
+        r.detector = next;
         return;
     }
     reference.announce(p, at);
@@ -262,13 +300,9 @@ fn beat(monitor: &Monitor<usize>, reference: &mut Reference, p: usize, at: Times
         reference.events.push((p, "recovered", level, at));
     }
     r.level = 0;
-    if r.never_heard {
-        r.detector.reset();
-        r.never_heard = false;
-    }
-    let want = r.detector.heartbeat(at);
-    assert_eq!(got, want, "heartbeat of peer {p} at {at}");
-    if want.is_ok_and(|a| a.is_warning()) {
+    r.detector = next;
+    r.never_heard = false;
+    if arrival.is_warning() {
         reference.events.push((p, "warning", 0, at));
     }
 }
