@@ -183,8 +183,8 @@ fn snapshot_seeds() {
         None => eprintln!("no Bertier snapshot found that JSON does not read back exactly"),
     }
 
-    // Item 6: the same snapshots in the binary formats (the crate once
-    // skipped two fields when it wrote them, so they never read back).
+    // Item 6: the same snapshot in the binary formats, which read fields
+    // by position, so that a field left out would break them.
     let bertier: Snapshot<String> =
         serde_json::from_value(snapshot_value(Model::Bertier, 20)).expect("a snapshot");
     let postcard = postcard::to_allocvec(&bertier).expect("postcard");
