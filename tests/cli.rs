@@ -201,6 +201,8 @@ fn tune_threshold_ranges_and_json() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let json = text(&out.stdout);
     assert_eq!(json.matches("\"model\":\"timeout\"").count(), 7, "{json}");
+    // A timeout learns nothing.
+    assert_eq!(json.matches("\"learning\":null").count(), 7, "{json}");
     for t in ["100", "200", "300", "400", "500", "600"] {
         assert!(json.contains(&format!("\"threshold\":{t},")), "{json}");
     }
@@ -354,6 +356,21 @@ fn tune_model_and_threshold_restrict_the_grid() {
         "normal,8,100,20,1000,all,",
     ]) {
         assert!(row.starts_with(start), "{row}");
+    }
+    // The JSON names each candidate's rule.
+    let out = accrual(
+        &[
+            &["tune", "--trace", path, "--format", "json"][..],
+            &normal[..],
+        ]
+        .concat(),
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json = text(&out.stdout);
+    for rule in ["skip-suspected", "all"] {
+        let tagged = format!("\"learning\":\"{rule}\"");
+        assert!(json.matches(&tagged).count() >= 2, "{json}");
     }
     // One rule restricts the grid to it.
     let two = rows(&[&normal[..], &["--learning", "all"]].concat());
