@@ -80,15 +80,23 @@ for p in "${profiles[@]}"; do
     # The figures score the detectors alone, on the whole trace: no pause,
     # one σ floor (a tenth of the interval), no held-out split.
     fixed=(--no-validate --pause-ms 0 --min-std-ms "$(python3 -c "print($interval / 10)")")
-    run "$p-default" sh -c 'cd "$1" && "$2" tune --trace "$3" --warmup "$4" \
+    run "$p-default" bash -c 'cd "$1" && "$2" tune --trace "$3" --warmup "$4" \
         --format csv --plot "$5" "${@:7}" >"$6"' _ "$work" "$bin" "$trace" "$warmup" \
         "$out/models-$p.svg" "$work/$p-default.csv" "${fixed[@]}"
-    # The tables: one run per model, each on its own grid.
+    # The tables: one run per model, each on its own grid and under the
+    # library's default learning rule for it (every interval for Chen,
+    # Akka's rule for the others), so that they describe the defaults;
+    # the chart above shows tune's default grid, which scores both rules.
     for m in "${models[@]}"; do
         grid="$(python3 tools/compare_models.py grid "$m" "$interval")"
-        run "$p-$m" sh -c '"$1" tune --trace "$2" --warmup "$3" --models "$4" \
+        case "$m" in
+            chen) rule=(--learning all) ;;
+            timeout) rule=() ;;
+            *) rule=(--learning skip-suspected) ;;
+        esac
+        run "$p-$m" bash -c '"$1" tune --trace "$2" --warmup "$3" --models "$4" \
             --thresholds "$5" --format csv "${@:7}" >"$6"' _ "$bin" "$work/$trace" \
-            "$warmup" "$m" "$grid" "$work/$p-$m.csv" "${fixed[@]}"
+            "$warmup" "$m" "$grid" "$work/$p-$m.csv" "${fixed[@]}" "${rule[@]}"
     done
 done
 wait
