@@ -28,6 +28,7 @@ Standard library only.
 """
 
 import csv
+import math
 import os
 import sys
 
@@ -110,6 +111,8 @@ def short(text):
     try:
         value = float(text)
     except ValueError:  # a label column (model, verdict, true/false)
+        return text
+    if not math.isfinite(value):  # inf: no mistake, so no time between them
         return text
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
