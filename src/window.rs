@@ -80,6 +80,18 @@ impl PartialEq for Window {
 
 impl Eq for Window {}
 
+/// `old` followed by `fill` up to twice its length, at least `min_len` and
+/// at most `capacity` (`min_len <= capacity`): how a window that was given
+/// less room than its capacity grows, and the empirical model's sorted copy
+/// with it, so that repeated growth costs O(1) per push amortised.
+pub(crate) fn grown<T: Copy>(old: &[T], min_len: usize, capacity: usize, fill: T) -> Box<[T]> {
+    let target = (2 * old.len()).clamp(min_len, capacity);
+    let mut grown = Vec::with_capacity(target);
+    grown.extend_from_slice(old);
+    grown.resize(target, fill);
+    grown.into_boxed_slice()
+}
+
 impl Window {
     /// Bytes from the start of a window that a phi query may read: the
     /// count and the sums.
@@ -210,11 +222,7 @@ impl Window {
             // Only an unallocated placeholder (capacity 0): ignore the push.
             return;
         }
-        let target = (2 * room).clamp(room + 1, capacity);
-        let mut grown = Vec::with_capacity(target);
-        grown.extend_from_slice(&self.samples);
-        grown.resize(target, 0);
-        self.samples = grown.into_boxed_slice();
+        self.samples = grown(&self.samples, room + 1, capacity, 0);
         self.push_full(micros);
     }
 

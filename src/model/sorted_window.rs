@@ -10,6 +10,8 @@
 //! slot and subtree sizes for ranks. Insert, remove and both queries take
 //! O(log n) expected time; 16 bytes per sample.
 
+use crate::window::grown;
+
 /// No child.
 const NIL: u32 = u32::MAX;
 
@@ -49,33 +51,23 @@ fn priority(slot: u32) -> u32 {
 }
 
 impl SortedWindow {
-    /// An empty multiset for a window of `capacity` slots.
-    pub(crate) fn with_capacity(capacity: usize) -> SortedWindow {
+    /// An empty multiset with nodes allocated for `room` slots: all of a
+    /// window's, or, for a restored window, the slots it was given, the
+    /// tree growing with the window (see `Window::with_room`).
+    pub(crate) fn with_room(room: usize) -> SortedWindow {
         SortedWindow {
-            nodes: vec![EMPTY; capacity].into_boxed_slice(),
+            nodes: vec![EMPTY; room].into_boxed_slice(),
             root: NIL,
         }
-    }
-
-    /// An empty multiset for a window of any number of slots, with nodes
-    /// allocated for `room` of them: a restored window's, which grows with
-    /// it (see `Window::with_room`).
-    pub(crate) fn with_room(room: usize) -> SortedWindow {
-        SortedWindow::with_capacity(room)
     }
 
     /// Makes room for `slot`, doubling as the window does, up to `capacity`.
     #[cold]
     fn grow(&mut self, slot: usize, capacity: usize) {
-        let room = self.nodes.len();
         if slot >= capacity {
             return;
         }
-        let target = (2 * room).clamp(slot + 1, capacity);
-        let mut grown = Vec::with_capacity(target);
-        grown.extend_from_slice(&self.nodes);
-        grown.resize(target, EMPTY);
-        self.nodes = grown.into_boxed_slice();
+        self.nodes = grown(&self.nodes, slot + 1, capacity, EMPTY);
     }
 
     /// Number of samples held.
@@ -286,7 +278,7 @@ mod tests {
     #[cfg_attr(miri, ignore)]
     fn ranks_match_a_sorted_copy_while_sliding() {
         let capacity = 37;
-        let mut tree = SortedWindow::with_capacity(capacity);
+        let mut tree = SortedWindow::with_room(capacity);
         let mut ring = vec![None; capacity];
         let mut rng = monotone_checks::rng(7);
         for step in 0..3000usize {
@@ -324,7 +316,7 @@ mod tests {
     #[test]
     fn a_tree_with_little_room_grows_into_the_same_tree() {
         let capacity = 37;
-        let mut full = SortedWindow::with_capacity(capacity);
+        let mut full = SortedWindow::with_room(capacity);
         let mut grown = SortedWindow::with_room(3);
         let mut rng = monotone_checks::rng(11);
         for step in 0..200usize {
