@@ -143,13 +143,7 @@ pub(super) fn excerpt(bytes: &[u8]) -> String {
     // a longer input still shows more than EXCERPT_CHARS characters here
     // and gets its ellipsis.
     let head = &bytes[..bytes.len().min(4 * (EXCERPT_CHARS + 1))];
-    let text = String::from_utf8_lossy(head);
-    let mut chars = text.chars();
-    let mut out: String = chars.by_ref().take(EXCERPT_CHARS).collect();
-    if chars.next().is_some() {
-        out.push('…');
-    }
-    out
+    cut(&String::from_utf8_lossy(head), EXCERPT_CHARS)
 }
 
 /// [`excerpt`] of a name or a header kept whole in the error (the caller
