@@ -18,7 +18,7 @@
 //!   interval's upper end is within it.
 //! * [`settings`]: the recommendation as ready-to-paste settings.
 
-use crate::config::{Config, ConfigError, Learning};
+use crate::config::{Config, ConfigBuilder, ConfigError, Learning};
 use crate::model::Model;
 use crate::qos::{score_timeout_split, split_index, sweep_split_numbered, Qos, SplitQos};
 use crate::trace::Trace;
@@ -119,18 +119,23 @@ impl Candidate {
         let Detection::Phi(model) = self.detection else {
             return None;
         };
-        let builder = base.to_builder();
-        let builder = match self.learning {
-            Some(rule) => builder.learning(rule),
-            None => builder,
-        };
-        builder
+        with_learning(base, self.learning)
             .model(model)
             .threshold(self.threshold)
             .acceptable_pause(self.acceptable_pause)
             .min_std_deviation(self.min_std_deviation)
             .build()
             .ok()
+    }
+}
+
+/// A builder from `base`, with the learning rule `learning` if the search
+/// set one (else `base`'s).
+fn with_learning(base: &Config, learning: Option<Learning>) -> ConfigBuilder {
+    let builder = base.to_builder();
+    match learning {
+        Some(rule) => builder.learning(rule),
+        None => builder,
     }
 }
 
@@ -281,12 +286,7 @@ type JobResult = Result<Vec<SplitQos>, ConfigError>;
 fn job_config(base: &Config, job: &Job) -> Result<Option<Config>, ConfigError> {
     match job.detection {
         Detection::Phi(model) => {
-            let builder = base.to_builder();
-            let builder = match job.learning {
-                Some(rule) => builder.learning(rule),
-                None => builder,
-            };
-            let config = builder
+            let config = with_learning(base, job.learning)
                 .model(model)
                 .acceptable_pause(job.acceptable_pause)
                 .min_std_deviation(job.min_std_deviation)
