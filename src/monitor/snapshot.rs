@@ -365,22 +365,6 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                 None if !bertier => {}
                 _ => return Err(SnapshotError::Estimates { index }),
             }
-            // Periods are kept by the models that count them, one per
-            // sample, each at least one; others would be dropped and not
-            // saved back.
-            let counts_periods = matches!(
-                monitor.rules.params.config.model(),
-                Model::Chen | Model::TwoWindow | Model::Bertier
-            );
-            if let Some(steps) = &saved.steps {
-                if !counts_periods
-                    || steps.is_empty()
-                    || steps.len() != saved.samples.len()
-                    || steps.contains(&0)
-                {
-                    return Err(SnapshotError::Steps { index });
-                }
-            }
             // As `Peer::boxed` does (the record allocated before its
             // window), but with a window sized by the samples restored,
             // not by the configuration: `Peer::boxed`'s full-size window
@@ -403,6 +387,13 @@ impl<K: Hash + Eq + Clone> Monitor<K> {
                     last: Timestamp::from_nanos(last),
                 },
             );
+            // The restored state must keep the periods it was given, as it
+            // would save them: a model that counts none, a list that is not
+            // one period (of at least one) per sample, would not save back
+            // the same.
+            if peer.state.given_steps() != saved.steps {
+                return Err(SnapshotError::Steps { index });
+            }
             let hash = monitor.hasher.hash_one(&peer.key);
             let s = monitor.shard_of(hash);
             let (Some(cell), Some(due)) = (monitor.shards.get(s), monitor.next_due.get(s)) else {
