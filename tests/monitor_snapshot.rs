@@ -222,6 +222,10 @@ fn periods_must_be_one_per_sample_and_at_least_one() {
         SnapshotError::Steps { index: 0 }
     );
     assert_eq!(
+        refused(&|s| s.as_array_mut().unwrap().push(1.into())),
+        SnapshotError::Steps { index: 0 }
+    );
+    assert_eq!(
         refused(&|s| s[1] = 0.into()),
         SnapshotError::Steps { index: 0 }
     );
