@@ -410,9 +410,9 @@ proptest! {
 #[test]
 fn estimates_must_be_those_of_the_model() {
     // Bertier's model keeps two estimates per peer, the others none. A
-    // snapshot with estimates its model would drop (found by fuzzing: the
-    // restored monitor then saved another snapshot), or a Bertier peer
-    // without them, is refused.
+    // snapshot with estimates its model would drop (the restored monitor
+    // would save another snapshot), or a Bertier peer without them, is
+    // refused.
     let mut v = valid_json();
     v["peers"][0]["estimates"] = serde_json::json!(["1", "2"]);
     assert_eq!(restore_err(v), SnapshotError::Estimates { index: 0 });

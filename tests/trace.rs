@@ -492,9 +492,8 @@ fn the_reader_consumes_input_it_never_holds_whole() {
 
 #[test]
 fn a_name_starting_with_a_byte_order_mark_survives_a_round_trip() {
-    // Written bare as the first row, U+FEFF was taken for a byte order mark
-    // and dropped by the parser (found by fuzzing the reader): such a name
-    // is quoted.
+    // Written bare as the first row, U+FEFF would be taken for a byte order
+    // mark and dropped by the parser: such a name is quoted.
     let trace = Trace::new(vec![
         NodeTrace::new("\u{feff}", vec![Timestamp::from_millis(1)]).unwrap(),
         NodeTrace::new("\u{feff}b", vec![Timestamp::from_millis(2)]).unwrap(),

@@ -44,8 +44,8 @@ fn elapsed_at_is_the_first_nanosecond_at_the_threshold() {
 /// an answer below 2^53 ns, `elapsed − location` passes 2^53, so
 /// `standardise` is flat over several nanoseconds and the closed form can
 /// land more than a short walk away from the first nanosecond reaching the
-/// threshold (a property test found a Bertier deadline 1 ns late there:
-/// location −6.04e16 ns, answer 8.8e15 ns). The answer must still be the
+/// threshold (a Bertier fit with location −6.04e16 ns and answer 8.8e15 ns
+/// is one such case). The answer must still be the
 /// least such nanosecond, checked against a plain bisection over the
 /// integers, for locations on both sides of zero.
 #[test]
